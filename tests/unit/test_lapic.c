@@ -1,0 +1,447 @@
+/* UNIT-DEPS: devices/lapic.c */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "devices/lapic.h"
+#include "lib/libc.h"
+
+/* xAPIC offsets used below (SDM Table 11-1). */
+#define ID      0x020
+#define VER     0x030
+#define TPR     0x080
+#define APR     0x090
+#define PPR     0x0A0
+#define EOI     0x0B0
+#define LDR     0x0D0
+#define DFR     0x0E0
+#define SVR     0x0F0
+#define ISR0    0x100
+#define TMR0    0x180
+#define IRR0    0x200
+#define ESR     0x280
+#define LVT_CMCI 0x2F0
+#define ICR_LO  0x300
+#define ICR_HI  0x310
+#define LVT_TMR 0x320
+#define LVT_LINT0 0x350
+#define LVT_ERR 0x370
+#define TMICT   0x380
+#define TMCCT   0x390
+#define TDCR    0x3E0
+#define SELF_IPI 0x3F0
+
+#define MSR(off) (0x800u + ((off) >> 4))
+
+struct ipi_log {
+	int n;
+	uint32_t dest, icr;
+	bool x2;
+};
+
+static struct vlapic la;
+static struct ipi_log ipis;
+
+static void send_ipi(void *opaque, uint32_t dest, uint32_t icr_low, bool x2)
+{
+	struct ipi_log *l = opaque;
+
+	l->n++;
+	l->dest = dest;
+	l->icr = icr_low;
+	l->x2 = x2;
+}
+
+static uint32_t rd(uint32_t off)
+{
+	uint64_t v = ~0ULL;
+
+	assert_int_equal(vlapic_mmio_read(&la, off, 4, &v), VLAPIC_MMIO_OK);
+	assert_true(v <= 0xFFFFFFFFu);
+	return (uint32_t)v;
+}
+
+static void wr(uint32_t off, uint32_t v)
+{
+	assert_int_equal(vlapic_mmio_write(&la, off, 4, v), VLAPIC_MMIO_OK);
+}
+
+static uint64_t rdmsr_ok(uint32_t msr)
+{
+	uint64_t v;
+
+	assert_int_equal(vlapic_rdmsr(&la, msr, &v), 0);
+	return v;
+}
+
+static void to_x2apic(void)
+{
+	assert_int_equal(vlapic_set_apicbase(&la, 0xFEE00000 | APICBASE_EN |
+					     APICBASE_EXTD), 0);
+	assert_true(vlapic_x2apic_mode(&la));
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	memset(&ipis, 0, sizeof(ipis));
+	vlapic_init(&la, 0x23, send_ipi, &ipis);
+	return 0;
+}
+
+static void test_reset(void **state)
+{
+	(void)state;
+	assert_int_equal(vlapic_get_apicbase(&la), 0xFEE00000 | APICBASE_EN);
+	assert_true(vlapic_xapic_mmio_enabled(&la));
+	assert_false(vlapic_x2apic_mode(&la));
+	assert_int_equal(rd(ID), 0x23000000);
+	assert_int_equal(rd(VER), 0x00060014);
+	assert_int_equal(rd(TPR), 0);
+	assert_int_equal(rd(PPR), 0);
+	assert_int_equal(rd(APR), 0);
+	assert_int_equal(rd(LDR), 0);
+	assert_int_equal(rd(DFR), 0xFFFFFFFF);
+	assert_int_equal(rd(SVR), 0xFF);
+	for (uint32_t i = 0; i < 8; i++) {
+		assert_int_equal(rd(ISR0 + i * 16), 0);
+		assert_int_equal(rd(TMR0 + i * 16), 0);
+		assert_int_equal(rd(IRR0 + i * 16), 0);
+	}
+	assert_int_equal(rd(ESR), 0);
+	assert_int_equal(rd(ICR_LO), 0);
+	assert_int_equal(rd(ICR_HI), 0);
+	for (uint32_t off = LVT_TMR; off <= LVT_ERR; off += 16)
+		assert_int_equal(rd(off), 0x10000);
+	assert_int_equal(rd(LVT_CMCI), 0x10000);
+	assert_int_equal(rd(TMICT), 0);
+	assert_int_equal(rd(TMCCT), 0);
+	assert_int_equal(rd(TDCR), 0);
+
+	struct vlapic bsp;
+	vlapic_init(&bsp, 0, send_ipi, &ipis);
+	assert_int_equal(vlapic_get_apicbase(&bsp),
+			 0xFEE00000 | APICBASE_EN | APICBASE_BSP);
+}
+
+static void test_id_version_readonly(void **state)
+{
+	uint64_t v;
+
+	(void)state;
+	assert_int_equal(vlapic_mmio_write(&la, ID, 4, 0x05000000), VLAPIC_MMIO_IGNORED);
+	assert_int_equal(rd(ID), 0x23000000);
+	assert_int_equal(vlapic_mmio_write(&la, VER, 4, 0), VLAPIC_MMIO_IGNORED);
+	assert_int_equal(rd(VER), 0x00060014);
+	/* EOI is write-only: reads give 0. */
+	assert_int_equal(vlapic_mmio_read(&la, EOI, 4, &v), VLAPIC_MMIO_IGNORED);
+	assert_int_equal(v, 0);
+	/* Reserved offsets and SELF IPI (x2APIC-only) read 0. */
+	assert_int_equal(vlapic_mmio_read(&la, 0x040, 4, &v), VLAPIC_MMIO_IGNORED);
+	assert_int_equal(v, 0);
+	assert_int_equal(vlapic_mmio_read(&la, SELF_IPI, 4, &v), VLAPIC_MMIO_IGNORED);
+	assert_int_equal(vlapic_mmio_write(&la, 0x3C0, 4, 1), VLAPIC_MMIO_IGNORED);
+}
+
+static void test_mmio_access_rules(void **state)
+{
+	uint64_t v = 7;
+
+	(void)state;
+	wr(TPR, 0x20);
+	assert_int_equal(vlapic_mmio_read(&la, TPR + 4, 4, &v), VLAPIC_MMIO_BAD_ACCESS);
+	assert_int_equal(v, 0);
+	assert_int_equal(vlapic_mmio_read(&la, TPR, 2, &v), VLAPIC_MMIO_BAD_ACCESS);
+	assert_int_equal(vlapic_mmio_read(&la, TPR, 8, &v), VLAPIC_MMIO_BAD_ACCESS);
+	assert_int_equal(vlapic_mmio_write(&la, TPR + 1, 1, 0x30), VLAPIC_MMIO_BAD_ACCESS);
+	assert_int_equal(vlapic_mmio_write(&la, TPR, 8, 0x30), VLAPIC_MMIO_BAD_ACCESS);
+	assert_int_equal(rd(TPR), 0x20);
+	assert_int_equal(vlapic_mmio_read(&la, 0x1000, 4, &v), VLAPIC_MMIO_BAD_ACCESS);
+}
+
+static void test_tpr_ppr(void **state)
+{
+	(void)state;
+	wr(TPR, 0x1FF);
+	assert_int_equal(rd(TPR), 0xFF);
+	wr(TPR, 0x45);
+	assert_int_equal(rd(PPR), 0x45);
+	wr(SVR, 0x1FF);
+	vlapic_set_irr(&la, 0x61, false);
+	assert_int_equal(rd(IRR0 + 3 * 16), 1u << 1);
+	assert_int_equal(rd(APR), 0x60);
+	assert_int_equal(vlapic_pending_vector(&la), 0x61);
+	vlapic_ack(&la, 0x61);
+	assert_int_equal(rd(IRR0 + 3 * 16), 0);
+	assert_int_equal(rd(ISR0 + 3 * 16), 1u << 1);
+	/* ISR class 6 beats TPR class 4. */
+	assert_int_equal(rd(PPR), 0x60);
+	vlapic_set_irr(&la, 0x65, false);
+	assert_int_equal(vlapic_pending_vector(&la), -1);   /* same class */
+	wr(TPR, 0x70);
+	assert_int_equal(rd(PPR), 0x70);
+	wr(TPR, 0x60);
+	assert_int_equal(rd(PPR), 0x60);                    /* TPR >= ISRV */
+	wr(TPR, 0);
+	vlapic_set_irr(&la, 0x90, true);
+	assert_int_equal(rd(TMR0 + 4 * 16), 1u << 16);
+	assert_int_equal(vlapic_pending_vector(&la), 0x90);
+	vlapic_ack(&la, 0x90);
+	assert_int_equal(rd(PPR), 0x90);
+	/* EOI retires the highest in-service vector first. */
+	wr(EOI, 0);
+	assert_int_equal(rd(ISR0 + 4 * 16), 0);
+	assert_int_equal(rd(TMR0 + 4 * 16), 1u << 16);   /* TMR kept */
+	assert_int_equal(rd(ISR0 + 3 * 16), 1u << 1);
+	assert_int_equal(rd(PPR), 0x60);
+	wr(EOI, 0);
+	assert_int_equal(rd(ISR0 + 3 * 16), 0);
+	assert_int_equal(rd(PPR), 0);
+	assert_int_equal(vlapic_pending_vector(&la), 0x65);
+	wr(EOI, 0);             /* spurious EOI: harmless */
+	/* ISR/IRR/TMR are read-only. */
+	assert_int_equal(vlapic_mmio_write(&la, ISR0, 4, 0xFFFFFFFF), VLAPIC_MMIO_IGNORED);
+	assert_int_equal(vlapic_mmio_write(&la, IRR0 + 3 * 16, 4, 0), VLAPIC_MMIO_IGNORED);
+	assert_int_equal(rd(IRR0 + 3 * 16), 1u << 5);
+}
+
+static void test_svr_lvt(void **state)
+{
+	(void)state;
+	/* Software-disabled at reset: LVT mask cannot be cleared. */
+	wr(LVT_TMR, 0x000200EF);
+	assert_int_equal(rd(LVT_TMR), 0x000300EF);
+	wr(SVR, 0x1FF);
+	assert_int_equal(rd(SVR), 0x1FF);
+	wr(LVT_TMR, 0x000200EF);
+	assert_int_equal(rd(LVT_TMR), 0x000200EF);
+	/* Writable-bit masks: delivery status / remote IRR are RO. */
+	wr(LVT_TMR, 0xFFFFFFFF);
+	assert_int_equal(rd(LVT_TMR), 0x000700FF);
+	wr(LVT_LINT0, 0xFFFFFFFF);
+	assert_int_equal(rd(LVT_LINT0), 0x0001A7FF);
+	wr(LVT_ERR, 0xFFFFFFFF);
+	assert_int_equal(rd(LVT_ERR), 0x000100FF);
+	wr(LVT_CMCI, 0xFFFFFFFF);
+	assert_int_equal(rd(LVT_CMCI), 0x000107FF);
+	wr(LVT_LINT0, 0x700);
+	assert_int_equal(rd(LVT_LINT0), 0x700);
+	/* Disabling sets every mask bit. */
+	wr(SVR, 0xFF);
+	assert_int_equal(rd(LVT_LINT0), 0x10700);
+	assert_int_equal(rd(LVT_TMR), 0x000700FF);
+	wr(SVR, 0xFFFFFFFF);
+	assert_int_equal(rd(SVR), 0x3FF);
+	/* Re-enabling keeps them masked until software unmasks. */
+	assert_int_equal(rd(LVT_LINT0), 0x10700);
+	/* Disabled APIC does not offer interrupts. */
+	wr(SVR, 0xFF);
+	vlapic_set_irr(&la, 0x80, false);
+	assert_int_equal(vlapic_pending_vector(&la), -1);
+}
+
+static void test_ldr_dfr_xapic(void **state)
+{
+	(void)state;
+	wr(LDR, 0xFFFFFFFF);
+	assert_int_equal(rd(LDR), 0xFF000000);
+	wr(DFR, 0x0);
+	assert_int_equal(rd(DFR), 0x0FFFFFFF);
+	wr(DFR, 0xF0000000);
+	assert_int_equal(rd(DFR), 0xFFFFFFFF);
+}
+
+static void test_esr(void **state)
+{
+	(void)state;
+	/* Illegal vector in a fixed IPI: not sent, logged. */
+	wr(ICR_LO, 0x00000005);
+	assert_int_equal(ipis.n, 0);
+	assert_int_equal(rd(ESR), 0);           /* not visible before a write */
+	wr(ESR, 0xFFFFFFFF);                    /* value written ignored */
+	assert_int_equal(rd(ESR), 0x20);
+	assert_int_equal(rd(ESR), 0x20);        /* stable across reads */
+	wr(ESR, 0);
+	assert_int_equal(rd(ESR), 0);
+	vlapic_set_irr(&la, 3, false);
+	assert_int_equal(rd(IRR0), 0);
+	wr(ESR, 0);
+	assert_int_equal(rd(ESR), 0x40);
+	/* INIT (delivery mode 101) carries no vector: vector 0 is fine. */
+	wr(ICR_LO, 0x00004500);
+	assert_int_equal(ipis.n, 1);
+	wr(ESR, 0);
+	assert_int_equal(rd(ESR), 0);
+}
+
+static void test_icr_xapic(void **state)
+{
+	(void)state;
+	wr(ICR_HI, 0x05FFFFFF);
+	assert_int_equal(rd(ICR_HI), 0x05000000);
+	assert_int_equal(ipis.n, 0);            /* ICR high does not send */
+	wr(ICR_LO, 0xFFFFF8FD);                 /* fixed, all other bits */
+	assert_int_equal(ipis.n, 1);
+	assert_int_equal(ipis.dest, 5);
+	assert_int_equal(ipis.icr, 0x000CC8FD);
+	assert_false(ipis.x2);
+	assert_int_equal(rd(ICR_LO), 0x000CC8FD);   /* delivery status 0 */
+	wr(ICR_LO, 0x000C4600);                 /* SIPI, all-excl-self */
+	assert_int_equal(ipis.n, 2);
+	assert_int_equal(ipis.icr, 0x000C4600);
+}
+
+static void test_x2apic_regs(void **state)
+{
+	uint64_t v;
+
+	(void)state;
+	assert_int_equal(vlapic_rdmsr(&la, MSR(ID), &v), -1);  /* not yet */
+	assert_int_equal(vlapic_wrmsr(&la, MSR(TPR), 0), -1);
+	to_x2apic();
+	assert_false(vlapic_xapic_mmio_enabled(&la));
+	assert_int_equal(vlapic_mmio_read(&la, ID, 4, &v), VLAPIC_MMIO_DISABLED);
+	assert_int_equal(rdmsr_ok(MSR(ID)), 0x23);
+	assert_int_equal(rdmsr_ok(MSR(VER)), 0x00060014);
+	/* LDR derived: cluster 2, bit 3. */
+	assert_int_equal(rdmsr_ok(MSR(LDR)), 0x00020008);
+	assert_int_equal(vlapic_wrmsr(&la, MSR(LDR), 0), -1);
+	/* DFR, APR, ICR high do not exist in x2APIC. */
+	assert_int_equal(vlapic_rdmsr(&la, MSR(DFR), &v), -1);
+	assert_int_equal(vlapic_wrmsr(&la, MSR(DFR), 0xFFFFFFFF), -1);
+	assert_int_equal(vlapic_rdmsr(&la, MSR(APR), &v), -1);
+	assert_int_equal(vlapic_rdmsr(&la, MSR(ICR_HI), &v), -1);
+	assert_int_equal(vlapic_rdmsr(&la, 0x804, &v), -1);
+	assert_int_equal(vlapic_rdmsr(&la, 0x8FF, &v), -1);
+	assert_int_equal(vlapic_rdmsr(&la, 0x900, &v), -1);
+	/* Write-only: EOI, SELF IPI. */
+	assert_int_equal(vlapic_rdmsr(&la, MSR(EOI), &v), -1);
+	assert_int_equal(vlapic_rdmsr(&la, MSR(SELF_IPI), &v), -1);
+	/* Read-only. */
+	assert_int_equal(vlapic_wrmsr(&la, MSR(ID), 0x23), -1);
+	assert_int_equal(vlapic_wrmsr(&la, MSR(VER), 0), -1);
+	assert_int_equal(vlapic_wrmsr(&la, MSR(PPR), 0), -1);
+	assert_int_equal(vlapic_wrmsr(&la, MSR(ISR0), 0), -1);
+	assert_int_equal(vlapic_wrmsr(&la, MSR(TMR0), 0), -1);
+	assert_int_equal(vlapic_wrmsr(&la, MSR(IRR0), 0), -1);
+	assert_int_equal(vlapic_wrmsr(&la, MSR(TMCCT), 0), -1);
+	/* Reserved bits. */
+	assert_int_equal(vlapic_wrmsr(&la, MSR(TPR), 0x100), -1);
+	assert_int_equal(vlapic_wrmsr(&la, MSR(TPR), 1ULL << 32), -1);
+	assert_int_equal(vlapic_wrmsr(&la, MSR(TPR), 0x30), 0);
+	assert_int_equal(rdmsr_ok(MSR(TPR)), 0x30);
+	assert_int_equal(rdmsr_ok(MSR(PPR)), 0x30);
+	assert_int_equal(vlapic_wrmsr(&la, MSR(EOI), 1), -1);
+	assert_int_equal(vlapic_wrmsr(&la, MSR(EOI), 0), 0);
+	assert_int_equal(vlapic_wrmsr(&la, MSR(ESR), 1), -1);
+	assert_int_equal(vlapic_wrmsr(&la, MSR(ESR), 0), 0);
+	assert_int_equal(vlapic_wrmsr(&la, MSR(SVR), 0x11FF), -1);
+	assert_int_equal(vlapic_wrmsr(&la, MSR(SVR), 0x1FF), 0);
+	assert_int_equal(vlapic_wrmsr(&la, MSR(LVT_ERR), 0x10700), -1);
+	assert_int_equal(vlapic_wrmsr(&la, MSR(LVT_ERR), 0xFE), 0);
+	assert_int_equal(rdmsr_ok(MSR(LVT_ERR)), 0xFE);
+	assert_int_equal(vlapic_wrmsr(&la, MSR(TDCR), 0x4), -1);
+	assert_int_equal(vlapic_wrmsr(&la, MSR(TDCR), 0xB), 0);
+	assert_int_equal(rdmsr_ok(MSR(TDCR)), 0xB);
+	assert_int_equal(vlapic_wrmsr(&la, MSR(TMICT), 0xFFFFFFFF), 0);
+	assert_int_equal(rdmsr_ok(MSR(TMICT)), 0xFFFFFFFF);
+	assert_int_equal(rdmsr_ok(MSR(TMCCT)), 0);
+	/* Software disable forces LVT masks in x2APIC too. */
+	assert_int_equal(vlapic_wrmsr(&la, MSR(SVR), 0xFF), 0);
+	assert_int_equal(rdmsr_ok(MSR(LVT_ERR)), 0x100FE);
+	assert_int_equal(vlapic_wrmsr(&la, MSR(LVT_ERR), 0xFE), 0);
+	assert_int_equal(rdmsr_ok(MSR(LVT_ERR)), 0x100FE);
+}
+
+static void test_icr_x2apic(void **state)
+{
+	uint64_t v;
+
+	(void)state;
+	to_x2apic();
+	assert_int_equal(vlapic_wrmsr(&la, MSR(ICR_LO),
+				      (0x12345ULL << 32) | 0x40F1), 0);
+	assert_int_equal(ipis.n, 1);
+	assert_int_equal(ipis.dest, 0x12345);
+	assert_int_equal(ipis.icr, 0x40F1);
+	assert_true(ipis.x2);
+	assert_int_equal(vlapic_rdmsr(&la, MSR(ICR_LO), &v), 0);
+	assert_int_equal(v, (0x12345ULL << 32) | 0x40F1);
+	/* Delivery status (bit 12) and other reserved bits: #GP, no send. */
+	assert_int_equal(vlapic_wrmsr(&la, MSR(ICR_LO), 0x10F1), -1);
+	assert_int_equal(vlapic_wrmsr(&la, MSR(ICR_LO), 0x100F1), -1);
+	assert_int_equal(ipis.n, 1);
+	/* SELF IPI: vector only, delivered via the host as shorthand self. */
+	assert_int_equal(vlapic_wrmsr(&la, MSR(SELF_IPI), 0x1F0), -1);
+	assert_int_equal(vlapic_wrmsr(&la, MSR(SELF_IPI), 0xF0), 0);
+	assert_int_equal(ipis.n, 2);
+	assert_int_equal(ipis.dest, 0x23);
+	assert_int_equal(ipis.icr, 0x000400F0);
+	/* Illegal vector: logged in ESR, not sent. */
+	assert_int_equal(vlapic_wrmsr(&la, MSR(SELF_IPI), 0x02), 0);
+	assert_int_equal(ipis.n, 2);
+	assert_int_equal(vlapic_wrmsr(&la, MSR(ESR), 0), 0);
+	assert_int_equal(rdmsr_ok(MSR(ESR)), 0x20);
+}
+
+static void test_apicbase(void **state)
+{
+	const uint64_t base = 0xFEE00000;
+
+	(void)state;
+	/* Reserved bits: 0-7, 9, above MAXPHYADDR. */
+	assert_int_equal(vlapic_set_apicbase(&la, base | APICBASE_EN | 1), -1);
+	assert_int_equal(vlapic_set_apicbase(&la, base | APICBASE_EN | (1 << 9)), -1);
+	assert_int_equal(vlapic_set_apicbase(&la, (1ULL << 52) | base | APICBASE_EN), -1);
+	/* Invalid state EN=0, EXTD=1. */
+	assert_int_equal(vlapic_set_apicbase(&la, base | APICBASE_EXTD), -1);
+	/* BSP bit is read-only. */
+	assert_int_equal(vlapic_set_apicbase(&la, base | APICBASE_EN | APICBASE_BSP), 0);
+	assert_int_equal(vlapic_get_apicbase(&la), base | APICBASE_EN);
+	/* xAPIC -> x2APIC -> xAPIC (illegal) -> disabled -> x2APIC (illegal)
+	 * -> xAPIC -> x2APIC. */
+	wr(TPR, 0x20);
+	to_x2apic();
+	assert_int_equal(rdmsr_ok(MSR(TPR)), 0x20);       /* state kept */
+	assert_int_equal(vlapic_set_apicbase(&la, base | APICBASE_EN), -1);
+	assert_true(vlapic_x2apic_mode(&la));
+	assert_int_equal(vlapic_set_apicbase(&la, base), 0);
+	assert_false(vlapic_x2apic_mode(&la));
+	assert_false(vlapic_xapic_mmio_enabled(&la));
+	uint64_t v;
+	assert_int_equal(vlapic_mmio_read(&la, TPR, 4, &v), VLAPIC_MMIO_DISABLED);
+	assert_int_equal(vlapic_mmio_write(&la, TPR, 4, 0x50), VLAPIC_MMIO_DISABLED);
+	assert_int_equal(vlapic_rdmsr(&la, MSR(TPR), &v), -1);
+	assert_int_equal(vlapic_set_apicbase(&la, base | APICBASE_EN | APICBASE_EXTD), -1);
+	assert_int_equal(vlapic_set_apicbase(&la, base | APICBASE_EN), 0);
+	assert_true(vlapic_xapic_mmio_enabled(&la));
+	/* Global disable reset the registers. */
+	assert_int_equal(rd(TPR), 0);
+	assert_int_equal(rd(SVR), 0xFF);
+	assert_int_equal(rd(ID), 0x23000000);
+	to_x2apic();
+	/* x2APIC -> disabled directly is legal. */
+	assert_int_equal(vlapic_set_apicbase(&la, base), 0);
+	/* Relocation. */
+	assert_int_equal(vlapic_set_apicbase(&la, 0xFED00000 | APICBASE_EN), 0);
+	assert_int_equal(vlapic_mmio_base(&la), 0xFED00000);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_reset, setup),
+		cmocka_unit_test_setup(test_id_version_readonly, setup),
+		cmocka_unit_test_setup(test_mmio_access_rules, setup),
+		cmocka_unit_test_setup(test_tpr_ppr, setup),
+		cmocka_unit_test_setup(test_svr_lvt, setup),
+		cmocka_unit_test_setup(test_ldr_dfr_xapic, setup),
+		cmocka_unit_test_setup(test_esr, setup),
+		cmocka_unit_test_setup(test_icr_xapic, setup),
+		cmocka_unit_test_setup(test_x2apic_regs, setup),
+		cmocka_unit_test_setup(test_icr_x2apic, setup),
+		cmocka_unit_test_setup(test_apicbase, setup),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
