@@ -1,0 +1,175 @@
+/* Guest CPUID policy. A guest sees the host CPU minus what Vireo does not
+ * virtualize; each rule below says why. Bit positions: SDM Vol. 2A, CPUID. */
+#include "lib/libc.h"
+#include "arch/x86/vmx/cpuid_policy.h"
+#include "core/hypercall_abi.h"
+
+#define HV_LEAF_BASE   0x40000000u
+#define HV_LEAF_END    0x4fffffffu  /* range reserved for hypervisors */
+#define EXT_LEAF_BASE  0x80000000u
+
+static uint32_t vcpus(const struct cpuid_vcpu_info *vi)
+{
+	return vi->nr_vcpus ? vi->nr_vcpus : 1;
+}
+
+/* Leaf 1: version, topology and feature flags. */
+static void leaf_1(const struct cpuid_vcpu_info *vi, struct cpuid_regs *r)
+{
+	uint32_t n = vcpus(vi);
+
+	/* Not virtualized: MONITOR/MWAIT (would idle the physical CPU, and
+	 * MWAIT exiting is not handled), VMX and SMX (no nesting), thermal
+	 * and power features EST/TM2/TM/ACPI/PBE and debug-store DS/DS-CPL/
+	 * PDCM/SDBG (their MSRs are not emulated), xTPR and DCA (chipset
+	 * features), TSC-deadline (the virtual LAPIC timer has no deadline
+	 * mode yet). */
+	r->ecx &= ~(CPUID_1_ECX_MONITOR | CPUID_1_ECX_DS_CPL | CPUID_1_ECX_VMX |
+		    CPUID_1_ECX_SMX | CPUID_1_ECX_EST | CPUID_1_ECX_TM2 |
+		    CPUID_1_ECX_SDBG | CPUID_1_ECX_XTPR | CPUID_1_ECX_PDCM |
+		    CPUID_1_ECX_DCA | CPUID_1_ECX_TSC_DEADLINE);
+	r->edx &= ~(CPUID_1_EDX_DS | CPUID_1_EDX_ACPI | CPUID_1_EDX_TM | CPUID_1_EDX_PBE);
+	/* x2APIC only when the virtual LAPIC implements it. */
+	if (!vi->guest_x2apic_ok)
+		r->ecx &= ~CPUID_1_ECX_X2APIC;
+	/* OSXSAVE reflects the guest's CR4.OSXSAVE, not the host's (the CPU
+	 * reports CR4 of whoever runs CPUID; here that is the host). */
+	r->ecx &= ~CPUID_1_ECX_OSXSAVE;
+	if (vi->guest_osxsave && (r->ecx & CPUID_1_ECX_XSAVE))
+		r->ecx |= CPUID_1_ECX_OSXSAVE;
+	/* Tell the guest it runs under a hypervisor (leaf 0x40000000 valid). */
+	r->ecx |= CPUID_1_ECX_HYPERVISOR;
+	/* EBX[31:24] initial APIC ID, EBX[23:16] logical processors per
+	 * package (valid when HTT=1); keep CLFLUSH size and brand index. */
+	r->ebx = (r->ebx & 0xffffu) | ((vi->apic_id & 0xffu) << 24) |
+		 ((n > 255 ? 255 : n) << 16);
+	if (n > 1)
+		r->edx |= CPUID_1_EDX_HTT;
+}
+
+/* Leaf 4: deterministic cache parameters. Keep the cache description;
+ * EAX[31:26] (cores per package - 1) follows the VM's vCPU count so the
+ * guest's topology matches leaf 1/0xB. The null descriptor (type 0) that
+ * ends the list stays all zero. */
+static void leaf_4(const struct cpuid_vcpu_info *vi, struct cpuid_regs *r)
+{
+	uint32_t cores = vcpus(vi);
+
+	if ((r->eax & 0x1f) == 0)
+		return;
+	if (cores > 64)
+		cores = 64;
+	r->eax = (r->eax & 0x03ffffffu) | ((cores - 1) << 26);
+}
+
+/* Leaf 7 subleaf 0: structured extended features. Hidden: SGX and SGX
+ * launch control (no enclave support), Intel PT (its MSRs are not
+ * virtualized), WAITPKG (UMWAIT/TPAUSE would need the "enable user wait
+ * and pause" control), PCONFIG (platform configuration). HLE/RTM and the
+ * rest run natively in VMX non-root operation and stay. */
+static void leaf_7(uint32_t subleaf, struct cpuid_regs *r)
+{
+	if (subleaf != 0)
+		return;
+	r->ebx &= ~(CPUID_7_EBX_SGX | CPUID_7_EBX_PT);
+	r->ecx &= ~(CPUID_7_ECX_WAITPKG | CPUID_7_ECX_SGX_LC);
+	r->edx &= ~CPUID_7_EDX_PCONFIG;
+}
+
+/* Number of bits that can hold values 0..n-1 (x2APIC ID shift, 0xB). */
+static uint32_t bits_for(uint32_t n)
+{
+	uint32_t b = 0;
+
+	while (b < 31 && (1u << b) < n)
+		b++;
+	return b;
+}
+
+/* Leaves 0xB and 0x1F: x2APIC topology of a package of nr_vcpus cores with
+ * one thread each. Level 0 is SMT (1 thread, no ID bits), level 1 is core
+ * (nr_vcpus, enough ID bits for them), higher subleaves are invalid (type
+ * 0, ECX[7:0] echoes the subleaf). EDX is the x2APIC ID on every subleaf. */
+static void leaf_topology(uint32_t subleaf, const struct cpuid_vcpu_info *vi,
+			  struct cpuid_regs *r)
+{
+	uint32_t n = vcpus(vi);
+
+	memset(r, 0, sizeof(*r));
+	r->edx = vi->apic_id;
+	if (subleaf == 0) {
+		r->eax = 0;
+		r->ebx = 1;
+		r->ecx = 0 | (1u << 8);
+	} else if (subleaf == 1) {
+		r->eax = bits_for(n);
+		r->ebx = n & 0xffffu;
+		r->ecx = 1 | (2u << 8);
+	} else {
+		r->ecx = subleaf & 0xffu;
+	}
+}
+
+/* 0x40000000: highest hypervisor leaf and the "VireoVireoHV" signature in
+ * EBX, ECX, EDX (little-endian, as KVM's "KVMKVMKVM" is). 0x40000001: ABI
+ * version. The rest of the range is zero: Vireo defines nothing there. */
+static void leaf_hv(uint32_t leaf, struct cpuid_regs *r)
+{
+	static const char sig[] = VIREO_CPUID_SIGNATURE; /* 12 chars + NUL */
+
+	memset(r, 0, sizeof(*r));
+	if (leaf == HV_LEAF_BASE) {
+		r->eax = VIREO_CPUID_MAX_LEAF;
+		memcpy(&r->ebx, sig, 4);
+		memcpy(&r->ecx, sig + 4, 4);
+		memcpy(&r->edx, sig + 8, 4);
+	} else if (leaf == HV_LEAF_BASE + 1) {
+		r->eax = ((uint32_t)VIREO_ABI_MAJOR << 16) | VIREO_ABI_MINOR;
+	}
+}
+
+void cpuid_policy_apply(uint32_t leaf, uint32_t subleaf, const struct cpuid_regs *host,
+			const struct cpuid_vcpu_info *vi, struct cpuid_regs *out)
+{
+	*out = *host;
+	/* Vireo owns the hypervisor range whatever the host says. */
+	if (leaf >= HV_LEAF_BASE && leaf <= HV_LEAF_END) {
+		leaf_hv(leaf, out);
+		return;
+	}
+	/* Extended leaves (brand string, LM/NX/RDTSCP, address sizes) and
+	 * leaf 0 (max basic leaf, vendor) pass through unchanged. */
+	if (leaf >= EXT_LEAF_BASE || leaf == 0)
+		return;
+	/* Above the host's max basic leaf the host already answered with its
+	 * highest basic leaf's data, as a real CPU does: pass it through. */
+	if (vi->host_max_basic && leaf > vi->host_max_basic)
+		return;
+	switch (leaf) {
+	case 0x1:
+		leaf_1(vi, out);
+		break;
+	case 0x4:
+		leaf_4(vi, out);
+		break;
+	case 0x5:  /* MONITOR/MWAIT: hidden in leaf 1 */
+	case 0x6:  /* thermal and power management: not virtualized */
+	case 0xa:  /* architectural PMU: performance counters not virtualized */
+	case 0x12: /* SGX: hidden in leaf 7 */
+	case 0x14: /* Intel PT: hidden in leaf 7 */
+	case 0x1b: /* PCONFIG: hidden in leaf 7 */
+		memset(out, 0, sizeof(*out));
+		break;
+	case 0x7:
+		leaf_7(subleaf, out);
+		break;
+	case 0xb:
+	case 0x1f: /* V2 topology: same format; do not leak the host's */
+		leaf_topology(subleaf, vi, out);
+		break;
+	default:
+		/* 2, 3, 0xD (XSAVE sizes), 0x15/0x16 (TSC/frequency) and the
+		 * others describe the CPU the guest really runs on. */
+		break;
+	}
+}

@@ -1,0 +1,56 @@
+/* What a guest sees when it executes CPUID (exit reason 10): the host CPU's
+ * answer minus the features Vireo does not virtualize, plus the vCPU's
+ * topology and the Vireo hypervisor leaves. Pure: the caller runs CPUID on
+ * the host and passes the result in. Decisions are documented in
+ * cpuid_policy.c. */
+#ifndef VIREO_ARCH_X86_VMX_CPUID_POLICY_H
+#define VIREO_ARCH_X86_VMX_CPUID_POLICY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct cpuid_regs {
+	uint32_t eax, ebx, ecx, edx;
+};
+
+struct cpuid_vcpu_info {
+	uint32_t apic_id;        /* this vCPU's (x2)APIC ID */
+	uint32_t nr_vcpus;       /* vCPUs in the VM; 0 is treated as 1 */
+	bool guest_osxsave;      /* guest CR4.OSXSAVE */
+	bool guest_x2apic_ok;    /* the virtual LAPIC supports x2APIC mode */
+	uint32_t host_max_basic; /* host CPUID.0:EAX; 0 = not known */
+};
+
+/* Leaf 1 ECX / EDX bits (SDM Vol. 2A CPUID, Table 3-10, 3-11). */
+#define CPUID_1_ECX_MONITOR     (1u << 3)
+#define CPUID_1_ECX_DS_CPL      (1u << 4)
+#define CPUID_1_ECX_VMX         (1u << 5)
+#define CPUID_1_ECX_SMX         (1u << 6)
+#define CPUID_1_ECX_EST         (1u << 7)
+#define CPUID_1_ECX_TM2         (1u << 8)
+#define CPUID_1_ECX_SDBG        (1u << 11)
+#define CPUID_1_ECX_XTPR        (1u << 14)
+#define CPUID_1_ECX_PDCM        (1u << 15)
+#define CPUID_1_ECX_DCA         (1u << 18)
+#define CPUID_1_ECX_X2APIC      (1u << 21)
+#define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
+#define CPUID_1_ECX_XSAVE       (1u << 26)
+#define CPUID_1_ECX_OSXSAVE     (1u << 27)
+#define CPUID_1_ECX_HYPERVISOR  (1u << 31)
+#define CPUID_1_EDX_DS          (1u << 21)
+#define CPUID_1_EDX_ACPI        (1u << 22)
+#define CPUID_1_EDX_HTT         (1u << 28)
+#define CPUID_1_EDX_TM          (1u << 29)
+#define CPUID_1_EDX_PBE         (1u << 31)
+/* Leaf 7 subleaf 0 (Table 3-8). */
+#define CPUID_7_EBX_SGX         (1u << 2)
+#define CPUID_7_EBX_PT          (1u << 25)
+#define CPUID_7_ECX_WAITPKG     (1u << 5)
+#define CPUID_7_ECX_SGX_LC      (1u << 30)
+#define CPUID_7_EDX_PCONFIG     (1u << 18)
+
+/* Compute the guest's CPUID(leaf, subleaf) from the host's answer. */
+void cpuid_policy_apply(uint32_t leaf, uint32_t subleaf, const struct cpuid_regs *host,
+			const struct cpuid_vcpu_info *vi, struct cpuid_regs *out);
+
+#endif

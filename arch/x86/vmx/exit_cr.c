@@ -1,0 +1,192 @@
+/* Control-register exits (SDM Vol. 3C 25.1.3, 27.2.1 Table 27-3) and
+ * XSETBV. Vireo owns CR0.NE/PG and CR4.VMXE (plus CR4 bits the CPU cannot
+ * run with); the guest sees its own values through the read shadows. */
+#include "arch/x86/cpu/cpu.h"
+#include "arch/x86/vmx/exit.h"
+#include "arch/x86/vmx/guest.h"
+#include "arch/x86/vmx/vmcs_fields.h"
+#include "arch/x86/vmx/vmx.h"
+#include "arch/x86/vmx/vmx_asm.h"
+#include "lib/libc.h"
+
+void vmx_set_guest_cr0(uint64_t val);
+void vmx_set_guest_cr4(uint64_t val);
+uint64_t vmx_cr4_host_owned(void);
+
+static uint64_t gpr_read(struct vcpu *v, unsigned n)
+{
+	return n == GPR_RSP ? vmread(VMCS_GUEST_RSP) : to_vmx(v)->regs.gpr[n];
+}
+
+static void gpr_write(struct vcpu *v, unsigned n, uint64_t val)
+{
+	if (n == GPR_RSP)
+		vmwrite(VMCS_GUEST_RSP, val);
+	else
+		to_vmx(v)->regs.gpr[n] = val;
+}
+
+/* PAE paging outside long mode: VM entry loads the four PDPTEs from the
+ * VMCS (SDM 26.3.2.4), so after we change paging they must be read from
+ * the guest's CR3 here, as MOV to CR0/CR4 would on hardware. */
+static bool load_pdptes(struct vcpu *v, uint64_t cr0, uint64_t cr4, uint64_t efer)
+{
+	uint64_t pdpte[4];
+	uint64_t cr3 = vmread(VMCS_GUEST_CR3) & 0xffffffe0ULL;
+
+	if (!(cr0 & X86_CR0_PG) || !(cr4 & X86_CR4_PAE) || (efer & X86_EFER_LMA))
+		return true;
+	if (!vm_read_phys(v->vm, cr3, pdpte, sizeof(pdpte)))
+		return false;
+	vmwrite(VMCS_GUEST_PDPTE0, pdpte[0]);
+	vmwrite(VMCS_GUEST_PDPTE1, pdpte[1]);
+	vmwrite(VMCS_GUEST_PDPTE2, pdpte[2]);
+	vmwrite(VMCS_GUEST_PDPTE3, pdpte[3]);
+	return true;
+}
+
+static void set_ia32e_mode(bool on)
+{
+	uint64_t entry = vmread(VMCS_ENTRY_CTLS);
+	uint64_t efer = vmread(VMCS_GUEST_IA32_EFER);
+
+	if (on) {
+		entry |= VM_ENTRY_IA32E_MODE_GUEST;
+		efer |= X86_EFER_LMA;
+	} else {
+		entry &= ~(uint64_t)VM_ENTRY_IA32E_MODE_GUEST;
+		efer &= ~X86_EFER_LMA;
+	}
+	vmwrite(VMCS_ENTRY_CTLS, entry);
+	vmwrite(VMCS_GUEST_IA32_EFER, efer);
+}
+
+/* MOV to CR0 (SDM Vol. 2B MOV—Move to/from Control Registers: #GP cases). */
+static bool guest_write_cr0(struct vcpu *v, uint64_t val)
+{
+	uint64_t old = vmread(VMCS_CR0_READ_SHADOW);
+	uint64_t efer = vmread(VMCS_GUEST_IA32_EFER);
+	uint64_t cr4 = vmread(VMCS_GUEST_CR4);
+
+	if ((val >> 32) || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)) ||
+	    ((val & X86_CR0_NW) && !(val & X86_CR0_CD)))
+		return false;
+	if (!(old & X86_CR0_PG) && (val & X86_CR0_PG) && (efer & X86_EFER_LME)) {
+		if (!(cr4 & X86_CR4_PAE))
+			return false;
+		set_ia32e_mode(true);          /* SDM 10.8.5: paging on with LME */
+	} else if ((old & X86_CR0_PG) && !(val & X86_CR0_PG) && (efer & X86_EFER_LMA)) {
+		set_ia32e_mode(false);
+	}
+	vmx_set_guest_cr0(val);
+	if (!load_pdptes(v, val, cr4, vmread(VMCS_GUEST_IA32_EFER)))
+		return false;
+	return true;
+}
+
+static bool guest_write_cr4(struct vcpu *v, uint64_t val)
+{
+	uint64_t efer = vmread(VMCS_GUEST_IA32_EFER);
+
+	if (val & vmx_cr4_host_owned())
+		return false;
+	if ((efer & X86_EFER_LMA) && !(val & X86_CR4_PAE))
+		return false;                  /* cannot leave PAE in long mode */
+	vmx_set_guest_cr4(val);
+	return load_pdptes(v, vmread(VMCS_CR0_READ_SHADOW), val, efer);
+}
+
+/* CR8 is the TPR's bits 7:4 (SDM 10.8.6.1). */
+static bool access_cr8(struct vcpu *v, bool write, unsigned gpr)
+{
+	struct vlapic *lapic = &to_vmx(v)->lapic;
+	uint64_t tpr = 0;
+
+	if (write) {
+		uint64_t val = gpr_read(v, gpr);
+
+		if (val > 15)
+			return false;
+		vlapic_mmio_write(lapic, 0x80, 4, val << 4);
+	} else {
+		vlapic_mmio_read(lapic, 0x80, 4, &tpr);
+		gpr_write(v, gpr, (tpr >> 4) & 0xf);
+	}
+	return true;
+}
+
+enum exit_action vmexit_cr_access(struct vcpu *v)
+{
+	uint64_t q = vmread(VMCS_EXIT_QUALIFICATION);
+	unsigned cr = EXIT_QUAL_CR_NUM(q), gpr = EXIT_QUAL_CR_GPR(q);
+	bool ok = false;
+
+	switch (EXIT_QUAL_CR_TYPE(q)) {
+	case EXIT_QUAL_CR_TYPE_MOV_TO_CR:
+		if (cr == 0)
+			ok = guest_write_cr0(v, gpr_read(v, gpr));
+		else if (cr == 4)
+			ok = guest_write_cr4(v, gpr_read(v, gpr));
+		else if (cr == 8)
+			ok = access_cr8(v, true, gpr);
+		break;
+	case EXIT_QUAL_CR_TYPE_MOV_FROM_CR:
+		if (cr == 8)
+			ok = access_cr8(v, false, gpr);
+		break;
+	case EXIT_QUAL_CR_TYPE_CLTS:
+		ok = guest_write_cr0(v, vmread(VMCS_CR0_READ_SHADOW) & ~X86_CR0_TS);
+		break;
+	case EXIT_QUAL_CR_TYPE_LMSW: {
+		/* LMSW sets PE (never clears it), MP, EM, TS (SDM Vol. 2A LMSW). */
+		uint64_t old = vmread(VMCS_CR0_READ_SHADOW);
+		uint64_t msw = EXIT_QUAL_CR_LMSW_DATA(q) & 0xf;
+
+		ok = guest_write_cr0(v, (old & ~0xeULL) | msw | (old & X86_CR0_PE));
+		break;
+	}
+	}
+	if (!ok) {
+		guest_inject_gp(v);
+		return EXIT_CONTINUE;
+	}
+	guest_skip_insn();
+	return EXIT_CONTINUE;
+}
+
+/* XSETBV (SDM Vol. 2C): XCR0 must keep x87, AVX needs SSE, AVX-512's
+ * three components go together and need AVX, and only supported bits. */
+static bool xcr0_valid(uint64_t val)
+{
+	const uint64_t avx512 = 0xe0;
+
+	if (!(val & 1) || (val & ~vmx_cpu.xcr0_supported))
+		return false;
+	if ((val & 4) && !(val & 2))
+		return false;
+	if ((val & avx512) && ((val & avx512) != avx512 || !(val & 4)))
+		return false;
+	if (((val >> 3) & 1) != ((val >> 4) & 1)) /* MPX BNDREGS/BNDCSR pair */
+		return false;
+	return true;
+}
+
+enum exit_action vmexit_xsetbv(struct vcpu *v)
+{
+	struct vmx_vcpu *x = to_vmx(v);
+	uint64_t val = (x->regs.gpr[GPR_RDX] << 32) | (uint32_t)x->regs.gpr[GPR_RAX];
+
+	if (!vmx_cpu.has_xsave || !(vmread(VMCS_GUEST_CR4) & X86_CR4_OSXSAVE)) {
+		guest_inject_ud(v);
+		return EXIT_CONTINUE;
+	}
+	if ((uint32_t)x->regs.gpr[GPR_RCX] != 0 || guest_cpl() != 0 || !xcr0_valid(val)) {
+		guest_inject_gp(v);
+		return EXIT_CONTINUE;
+	}
+	/* This vCPU owns the FPU while it runs: its XCR0 is the CPU's. */
+	xsetbv(0, val);
+	x->xcr0 = val;
+	guest_skip_insn();
+	return EXIT_CONTINUE;
+}

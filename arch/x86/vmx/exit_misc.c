@@ -1,0 +1,135 @@
+/* Exits for single instructions and events: CPUID, HLT, VMCALL, cache
+ * flushes, VMX instructions, triple fault, NMI/exceptions, interrupts,
+ * the preemption timer. */
+#include "arch/x86/cpu/cpu.h"
+#include "arch/x86/vmx/cpuid_policy.h"
+#include "arch/x86/vmx/exit.h"
+#include "arch/x86/vmx/guest.h"
+#include "arch/x86/vmx/vmcs_fields.h"
+#include "arch/x86/vmx/vmx.h"
+#include "arch/x86/vmx/vmx_asm.h"
+#include "arch/x86/vmx/vmx_names.h"
+#include "core/hypercall.h"
+#include "core/hypercall_abi.h"
+#include "lib/libc.h"
+#include "lib/printk.h"
+
+enum exit_action vmexit_cpuid(struct vcpu *v)
+{
+	struct x86_regs *r = &to_vmx(v)->regs;
+	uint32_t leaf = (uint32_t)r->gpr[GPR_RAX], sub = (uint32_t)r->gpr[GPR_RCX];
+	struct cpuid_regs host, out;
+	struct cpuid_vcpu_info vi = {
+		.apic_id = v->id,
+		.nr_vcpus = v->vm->nvcpus,
+		.guest_osxsave = (vmread(VMCS_GUEST_CR4) & X86_CR4_OSXSAVE) != 0,
+		.guest_x2apic_ok = true,
+	};
+	uint32_t a, b, c, d;
+
+	/* The guest's XCR0 is loaded while it runs, so leaf 0xD sizes come
+	 * out for the guest's XCR0, as on hardware. */
+	cpuid_count(0, 0, &a, &b, &c, &d);
+	vi.host_max_basic = a;
+	cpuid_count(leaf, sub, &host.eax, &host.ebx, &host.ecx, &host.edx);
+	cpuid_policy_apply(leaf, sub, &host, &vi, &out);
+	r->gpr[GPR_RAX] = out.eax;
+	r->gpr[GPR_RBX] = out.ebx;
+	r->gpr[GPR_RCX] = out.ecx;
+	r->gpr[GPR_RDX] = out.edx;
+	guest_skip_insn();
+	return EXIT_CONTINUE;
+}
+
+/* Without interrupt delivery (a later step), a halted vCPU has nothing to
+ * wake it; the scheduler ends the VM once none of its vCPUs can run. */
+enum exit_action vmexit_hlt(struct vcpu *v)
+{
+	guest_skip_insn();
+	v->halted_irq_off = !(vmread(VMCS_GUEST_RFLAGS) & X86_RFLAGS_IF);
+	v->state = VCPU_HALTED;
+	return EXIT_YIELD;
+}
+
+enum exit_action vmexit_vmcall(struct vcpu *v)
+{
+	struct x86_regs *r = &to_vmx(v)->regs;
+	bool wide = guest_cpu_mode() == X86_MODE_LONG64;
+	uint64_t mask = wide ? ~0ULL : 0xffffffffULL;
+	uint64_t args[4] = { r->gpr[GPR_RBX] & mask, r->gpr[GPR_RCX] & mask,
+			     r->gpr[GPR_RDX] & mask, r->gpr[GPR_RSI] & mask };
+	int64_t ret;
+
+	/* Only the guest kernel speaks to the hypervisor. */
+	if (guest_cpl() != 0)
+		ret = VIREO_EPERM;
+	else
+		ret = hypercall_dispatch(v, r->gpr[GPR_RAX] & mask, args);
+	r->gpr[GPR_RAX] = (uint64_t)ret & mask;
+	guest_skip_insn();
+	return v->vm->state == VM_RUNNING ? EXIT_CONTINUE : EXIT_YIELD;
+}
+
+enum exit_action vmexit_cache_flush(struct vcpu *v)
+{
+	/* Guest memory is ordinary write-back RAM: nothing to write back. */
+	(void)v;
+	guest_skip_insn();
+	return EXIT_CONTINUE;
+}
+
+/* VMX is hidden in CPUID; its instructions raise #UD as on a CPU without it. */
+enum exit_action vmexit_vmx_insn(struct vcpu *v)
+{
+	guest_inject_ud(v);
+	return EXIT_CONTINUE;
+}
+
+enum exit_action vmexit_triple_fault(struct vcpu *v)
+{
+	vm_end(v->vm, VM_END_TRIPLE_FAULT, 0, "triple fault on vCPU %u at RIP 0x%llx", v->id,
+	       (unsigned long long)vmread(VMCS_GUEST_RIP));
+	return EXIT_YIELD;
+}
+
+/* The exception bitmap is empty, so only NMIs (and machine checks) exit
+ * here. A host NMI has no meaning for Vireo yet: note it and go on. */
+enum exit_action vmexit_exception_nmi(struct vcpu *v)
+{
+	uint32_t info = (uint32_t)vmread(VMCS_EXIT_INTR_INFO);
+	char desc[96];
+
+	if (((info & INTR_INFO_TYPE_MASK) >> INTR_INFO_TYPE_SHIFT) == INTR_TYPE_NMI) {
+		printk(LOG_WARN, "vmx: NMI during guest %s, ignored\n", v->vm->name);
+		return EXIT_CONTINUE;
+	}
+	vmx_describe_intr_info(info, desc, sizeof(desc));
+	return vmexit_fatal(v, "vCPU %u: unexpected exception exit: %s", v->id, desc);
+}
+
+enum exit_action vmexit_external_interrupt(struct vcpu *v)
+{
+	/* The host runs with its PIC and LAPIC masked; a stray interrupt was
+	 * acknowledged by the exit and is dropped. */
+	printk(LOG_DEBUG, "vmx: external interrupt 0x%llx during %s\n",
+	       (unsigned long long)(vmread(VMCS_EXIT_INTR_INFO) & 0xff), v->vm->name);
+	return EXIT_CONTINUE;
+}
+
+enum exit_action vmexit_interrupt_window(struct vcpu *v)
+{
+	/* Nothing requests the window yet; turn it off so it cannot spin. */
+	(void)v;
+	vmwrite(VMCS_PROC_BASED_CTLS,
+		vmread(VMCS_PROC_BASED_CTLS) & ~(uint64_t)CPU_BASED_INTR_WINDOW_EXITING);
+	return EXIT_CONTINUE;
+}
+
+enum exit_action vmexit_preemption_timer(struct vcpu *v)
+{
+	struct vmx_vcpu *x = to_vmx(v);
+
+	if (x->deadline && rdtsc() >= x->deadline)
+		return EXIT_YIELD;
+	return EXIT_CONTINUE;
+}

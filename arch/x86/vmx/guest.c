@@ -1,0 +1,130 @@
+#include "arch/x86/cpu/cpu.h"
+#include "arch/x86/vmx/guest.h"
+#include "arch/x86/vmx/vmcs_fields.h"
+#include "arch/x86/vmx/vmx.h"
+#include "arch/x86/vmx/vmx_asm.h"
+#include "core/vm.h"
+#include "lib/libc.h"
+
+#define X86_EXC_UD 6
+#define X86_EXC_GP 13
+#define X86_EXC_PF 14
+
+static const uint32_t seg_base_field[] = {
+	[X86_SEG_ES] = VMCS_GUEST_ES_BASE, [X86_SEG_CS] = VMCS_GUEST_CS_BASE,
+	[X86_SEG_SS] = VMCS_GUEST_SS_BASE, [X86_SEG_DS] = VMCS_GUEST_DS_BASE,
+	[X86_SEG_FS] = VMCS_GUEST_FS_BASE, [X86_SEG_GS] = VMCS_GUEST_GS_BASE,
+};
+
+void guest_paging(struct x86_paging *pg)
+{
+	pg->cr0 = vmread(VMCS_GUEST_CR0);
+	pg->cr3 = vmread(VMCS_GUEST_CR3);
+	pg->cr4 = vmread(VMCS_GUEST_CR4);
+	pg->efer = vmread(VMCS_GUEST_IA32_EFER);
+}
+
+enum x86_cpu_mode guest_cpu_mode(void)
+{
+	uint64_t cr0 = vmread(VMCS_GUEST_CR0);
+	uint64_t cs_ar = vmread(VMCS_GUEST_CS_AR);
+
+	if (!(cr0 & X86_CR0_PE))
+		return X86_MODE_REAL16;
+	if ((vmread(VMCS_GUEST_IA32_EFER) & X86_EFER_LMA) && (cs_ar & VMX_AR_L))
+		return X86_MODE_LONG64;
+	return (cs_ar & VMX_AR_DB) ? X86_MODE_PROT32 : X86_MODE_PROT16;
+}
+
+/* CPL is SS.DPL (SDM 24.4.1 notes this is what VMX keeps). */
+unsigned guest_cpl(void)
+{
+	return (unsigned)((vmread(VMCS_GUEST_SS_AR) & VMX_AR_DPL_MASK) >> VMX_AR_DPL_SHIFT);
+}
+
+uint64_t guest_seg_base(enum x86_seg seg)
+{
+	/* In 64-bit mode only FS and GS have bases (SDM 3.4.4). */
+	if (guest_cpu_mode() == X86_MODE_LONG64 && seg != X86_SEG_FS && seg != X86_SEG_GS)
+		return 0;
+	return vmread(seg_base_field[seg]);
+}
+
+int guest_read_phys(void *vm, uint64_t gpa, void *buf, unsigned size)
+{
+	return vm_read_phys(vm, gpa, buf, size) ? 0 : -1;
+}
+
+int guest_translate(struct vcpu *v, enum x86_seg seg, uint64_t offset, unsigned access,
+		    uint64_t *gpa, uint64_t *la)
+{
+	struct x86_paging pg;
+	enum x86_cpu_mode mode = guest_cpu_mode();
+
+	*la = guest_seg_base(seg) + offset;
+	if (mode != X86_MODE_LONG64)
+		*la &= 0xffffffffu;
+	guest_paging(&pg);
+	if (guest_cpl() == 3)
+		access |= X86_ACC_USER;
+	return x86_walk(&pg, *la, access, guest_read_phys, v->vm, gpa);
+}
+
+unsigned guest_fetch_insn(struct vcpu *v, uint64_t rip, uint8_t *buf)
+{
+	unsigned n;
+
+	/* Read byte by byte up to 15: the instruction may end just before an
+	 * unmapped page, and we want every byte that exists. */
+	for (n = 0; n < 15; n++) {
+		uint64_t gpa, la;
+
+		if (guest_translate(v, X86_SEG_CS, rip + n, X86_ACC_FETCH, &gpa, &la) ||
+		    !vm_read_phys(v->vm, gpa, &buf[n], 1))
+			break;
+	}
+	return n;
+}
+
+void guest_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
+{
+	uint32_t info = vector | (INTR_TYPE_HW_EXCEPTION << INTR_INFO_TYPE_SHIFT) | INTR_INFO_VALID;
+
+	(void)v;
+	/* Real mode delivers no error codes (SDM 26.2.1.3). */
+	if (has_error && (vmread(VMCS_GUEST_CR0) & X86_CR0_PE)) {
+		info |= INTR_INFO_DELIVER_ERROR_CODE;
+		vmwrite(VMCS_ENTRY_EXCEPTION_ERROR_CODE, error);
+	}
+	vmwrite(VMCS_ENTRY_INTR_INFO, info);
+}
+
+void guest_inject_gp(struct vcpu *v)
+{
+	guest_inject_exception(v, X86_EXC_GP, true, 0);
+}
+
+void guest_inject_ud(struct vcpu *v)
+{
+	guest_inject_exception(v, X86_EXC_UD, false, 0);
+}
+
+/* The host never faults on its own, so CR2 still holds the guest's value
+ * and can be set directly. */
+void guest_inject_pf(struct vcpu *v, uint64_t la, uint32_t error)
+{
+	write_cr2(la);
+	guest_inject_exception(v, X86_EXC_PF, true, error);
+}
+
+void guest_skip_insn(void)
+{
+	uint64_t rip = vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_INSTRUCTION_LEN);
+	uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
+
+	vmwrite(VMCS_GUEST_RIP, rip);
+	/* Completing an instruction ends STI / MOV SS blocking (SDM 26.3.1.5). */
+	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
+		vmwrite(VMCS_GUEST_INTERRUPTIBILITY,
+			intr & ~(uint64_t)(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+}

@@ -1,0 +1,34 @@
+/* Reaching guest memory from exit handlers: the guest's paging mode from
+ * its VMCS, linear-to-physical walks, instruction fetch, fault injection. */
+#ifndef VIREO_ARCH_X86_VMX_GUEST_H
+#define VIREO_ARCH_X86_VMX_GUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch/x86/emulate/decode.h"
+#include "arch/x86/emulate/pagewalk.h"
+
+struct vcpu;
+
+void guest_paging(struct x86_paging *pg);
+enum x86_cpu_mode guest_cpu_mode(void);
+unsigned guest_cpl(void);
+uint64_t guest_seg_base(enum x86_seg seg);
+int guest_read_phys(void *vm, uint64_t gpa, void *buf, unsigned size);
+/* seg:offset -> guest-physical; negative x86_walk code on a fault. */
+int guest_translate(struct vcpu *v, enum x86_seg seg, uint64_t offset, unsigned access,
+		    uint64_t *gpa, uint64_t *la);
+/* Up to 15 bytes at CS:RIP; returns how many could be read. */
+unsigned guest_fetch_insn(struct vcpu *v, uint64_t rip, uint8_t *buf);
+
+/* Event injection for the next VM entry (SDM 26.6). */
+void guest_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
+void guest_inject_gp(struct vcpu *v);
+void guest_inject_ud(struct vcpu *v);
+void guest_inject_pf(struct vcpu *v, uint64_t la, uint32_t error);
+
+void guest_skip_insn(void);
+
+#endif

@@ -1,0 +1,221 @@
+/* Backend halves of VM and vCPU creation: EPT and MSR bitmap per VM; VMCS,
+ * VPID, FPU area and local APIC per vCPU; INIT/SIPI start of APs. */
+#include "arch/x86/cpu/cpu.h"
+#include "arch/x86/vmx/guest.h"
+#include "arch/x86/vmx/vmcs_fields.h"
+#include "arch/x86/vmx/vmx.h"
+#include "arch/x86/vmx/vmx_asm.h"
+#include "core/arch.h"
+#include "core/kalloc.h"
+#include "lib/libc.h"
+#include "lib/printk.h"
+
+#define LEGACY_HOLE_START 0xa0000ULL
+#define LEGACY_HOLE_END   0x100000ULL
+#define GUEST_PAT_RESET   0x0007040600070406ULL
+#define MTRR_DEF_TYPE_WB_ENABLED 0xc06ULL  /* E | FE | WB */
+#define MISC_ENABLE_RESET ((1ULL << 0) | (1ULL << 11) | (1ULL << 12))
+
+void vmx_msr_bitmap_init(uint8_t *bm);
+void vmx_forget_vcpu(struct vcpu *v);
+
+static uint64_t ept_alloc_page(void *ctx)
+{
+	(void)ctx;
+	return (uint64_t)(uintptr_t)kzalloc(4096);
+}
+
+static void ept_free_page(void *ctx, uint64_t pa)
+{
+	(void)ctx;
+	kfree((void *)(uintptr_t)pa, 4096);
+}
+
+static void *ept_phys_to_virt(void *ctx, uint64_t pa)
+{
+	(void)ctx;
+	return (void *)(uintptr_t)pa;  /* the host is identity mapped */
+}
+
+static const struct ept_ops ept_host_ops = { NULL, ept_alloc_page, ept_free_page, ept_phys_to_virt };
+
+/* Guest RAM is one host block; GPA g is at block + g. The legacy hole
+ * stays unmapped so that touching it exits (and stops the VM). */
+int arch_vm_init(struct vm *vm, char *err, size_t errlen)
+{
+	struct vmx_vm *xvm = kzalloc(sizeof(*xvm));
+	uint64_t hpa = (uint64_t)(uintptr_t)vm->mem.base;
+	int rc;
+
+	if (!xvm)
+		goto oom;
+	vm->arch = xvm;
+	xvm->msr_bitmap = kzalloc(4096);
+	if (!xvm->msr_bitmap)
+		goto oom;
+	vmx_msr_bitmap_init(xvm->msr_bitmap);
+	ept_init(&xvm->ept, &ept_host_ops, vmx_cpu.ctls.ept_2m, vmx_cpu.ctls.ept_1g);
+	rc = ept_map(&xvm->ept, 0, hpa, LEGACY_HOLE_START, EPT_RWX, EPT_MT_WB);
+	if (!rc && vm->mem.size > LEGACY_HOLE_END)
+		rc = ept_map(&xvm->ept, LEGACY_HOLE_END, hpa + LEGACY_HOLE_END,
+			     vm->mem.size - LEGACY_HOLE_END, EPT_RWX, EPT_MT_WB);
+	if (rc) {
+		snprintf(err, errlen, "cannot build EPT for guest RAM (error %d)", rc);
+		return -1;
+	}
+	xvm->eptp = ept_eptp(&xvm->ept, false);
+	if (vmx_cpu.ctls.has_invept_single)
+		invept(INVEPT_SINGLE_CONTEXT, xvm->eptp);
+	return 0;
+oom:
+	snprintf(err, errlen, "out of host memory for EPT");
+	return -1;
+}
+
+void arch_vm_destroy(struct vm *vm)
+{
+	struct vmx_vm *xvm = vm->arch;
+
+	if (!xvm)
+		return;
+	if (xvm->ept.pml4_pa) {
+		if (vmx_cpu.ctls.has_invept_single)
+			invept(INVEPT_SINGLE_CONTEXT, xvm->eptp);
+		ept_destroy(&xvm->ept);
+	}
+	kfree(xvm->msr_bitmap, 4096);
+	kfree(xvm, sizeof(*xvm));
+	vm->arch = NULL;
+}
+
+/* IPIs from a vCPU's LAPIC: INIT and STARTUP start application
+ * processors (SDM 10.4.4 MP initialization); IPIs to APIC IDs that do not
+ * exist are dropped. Fixed IPIs wait for interrupt delivery (later). */
+#define ICR_DELIVERY_MODE(icr) (((icr) >> 8) & 7)
+#define ICR_DM_INIT    5
+#define ICR_DM_STARTUP 6
+#define ICR_SHORTHAND(icr) (((icr) >> 18) & 3)
+
+static void deliver_ipi(struct vcpu *from, struct vcpu *to, uint32_t icr)
+{
+	switch (ICR_DELIVERY_MODE(icr)) {
+	case ICR_DM_INIT:
+		if (to->state != VCPU_STOPPED && !vcpu_is_bsp(to))
+			to->state = VCPU_WAIT_SIPI;
+		break;
+	case ICR_DM_STARTUP:
+		if (to->state == VCPU_WAIT_SIPI)
+			arch_vcpu_start_at_sipi(to, (uint8_t)icr);
+		break;
+	default:
+		pr_debug("vm %s: vCPU %u sends IPI 0x%x to vCPU %u: interrupt delivery "
+			 "not implemented, dropped\n", from->vm->name, from->id, icr, to->id);
+		break;
+	}
+}
+
+static void lapic_send_ipi(void *opaque, uint32_t dest, uint32_t icr, bool x2apic)
+{
+	struct vcpu *from = opaque;
+	struct vm *vm = from->vm;
+	unsigned sh = ICR_SHORTHAND(icr);
+	uint32_t bcast = x2apic ? 0xffffffffu : 0xff;
+
+	for (unsigned i = 0; i < vm->nvcpus; i++) {
+		struct vcpu *to = vm->vcpus[i];
+		bool hit = sh == 0 ? (dest == to->id || dest == bcast) :
+			   sh == 1 ? to == from : sh == 2 ? true : to != from;
+
+		if (hit)
+			deliver_ipi(from, to, icr);
+	}
+}
+
+void arch_vcpu_start_at_sipi(struct vcpu *v, uint8_t vector)
+{
+	v->sipi_vector = vector;
+	v->state = VCPU_RUNNABLE;
+	/* The VMCS of v must be current to be written; reload ours after. */
+	struct vcpu *cur = vmx_cpu.loaded;
+
+	vmptrld((uint64_t)(uintptr_t)to_vmx(v)->vmcs);
+	vmcs_set_guest_real_mode((uint64_t)vector << 12, (uint16_t)(vector << 8), 0);
+	vmx_cpu.loaded = v;
+	if (cur && cur != v) {
+		vmptrld((uint64_t)(uintptr_t)to_vmx(cur)->vmcs);
+		vmx_cpu.loaded = cur;
+	}
+}
+
+static void init_fpu_area(struct vmx_vcpu *x)
+{
+	/* FXSAVE layout (SDM Vol. 1 10.5.1): FCW at 0, MXCSR at 24, power-up
+	 * values. XCR0 starts as x87 only, so the first restore is FXRSTOR. */
+	*(uint16_t *)(x->xsave_area + 0) = 0x37f;
+	*(uint32_t *)(x->xsave_area + 24) = 0x1f80;
+	x->xcr0 = 1;
+}
+
+int arch_vcpu_init(struct vcpu *v, char *err, size_t errlen)
+{
+	struct vmx_vcpu *x = kzalloc(sizeof(*x));
+
+	if (!x)
+		goto oom;
+	v->arch = x;
+	x->vmcs = kzalloc(4096);
+	x->xsave_area = kzalloc(vmx_cpu.xsave_size > 4096 ? vmx_cpu.xsave_size : 4096);
+	if (!x->vmcs || !x->xsave_area)
+		goto oom;
+	*(uint32_t *)x->vmcs = vmx_cpu.revision;
+	init_fpu_area(x);
+	x->pat = GUEST_PAT_RESET;
+	x->mtrr_def_type = MTRR_DEF_TYPE_WB_ENABLED;
+	x->misc_enable = MISC_ENABLE_RESET;
+	x->tsc_aux = v->id;
+	if (vmx_cpu.ctls.has_vpid)
+		x->vpid = ++vmx_cpu.next_vpid;
+	vlapic_init(&x->lapic, v->id, lapic_send_ipi, v);
+	if (vmclear((uint64_t)(uintptr_t)x->vmcs) || vmptrld((uint64_t)(uintptr_t)x->vmcs)) {
+		snprintf(err, errlen, "VMCLEAR/VMPTRLD of a new VMCS failed");
+		return -1;
+	}
+	vmx_cpu.loaded = v;
+	vmcs_setup(v);
+	return 0;
+oom:
+	snprintf(err, errlen, "out of host memory for vCPU %u", v->id);
+	return -1;
+}
+
+void arch_vcpu_destroy(struct vcpu *v)
+{
+	struct vmx_vcpu *x = v->arch;
+
+	if (!x)
+		return;
+	vmx_forget_vcpu(v);
+	if (x->vmcs)
+		vmclear((uint64_t)(uintptr_t)x->vmcs);
+	if (vmx_cpu.ctls.has_vpid && x->vpid && vmx_cpu.ctls.has_invvpid_single)
+		invvpid(INVVPID_SINGLE_CONTEXT, x->vpid);
+	kfree(x->vmcs, 4096);
+	kfree(x->xsave_area, vmx_cpu.xsave_size > 4096 ? vmx_cpu.xsave_size : 4096);
+	kfree(x, sizeof(*x));
+	v->arch = NULL;
+}
+
+int arch_copy_from_guest(struct vcpu *v, uint64_t gla, void *buf, size_t len)
+{
+	struct x86_paging pg;
+	unsigned acc = guest_cpl() == 3 ? X86_ACC_USER : 0;
+
+	guest_paging(&pg);
+	return x86_copy_from_guest_access(&pg, gla, buf, len, acc, guest_read_phys, v->vm);
+}
+
+uint64_t vmx_vcpu_guest_rsp(struct vcpu *v)
+{
+	(void)v;
+	return vmread(VMCS_GUEST_RSP);
+}

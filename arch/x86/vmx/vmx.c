@@ -1,0 +1,316 @@
+/* Turning VT-x on (SDM Vol. 3C 23.6-23.8) and running a vCPU: the loop of
+ * VM entries and exits, and the switch of FPU and MSR state between vCPUs. */
+#include "arch/x86/cpu/cpu.h"
+#include "arch/x86/vmx/exit.h"
+#include "arch/x86/vmx/vmcs_fields.h"
+#include "arch/x86/vmx/vmx.h"
+#include "arch/x86/vmx/vmx_asm.h"
+#include "arch/x86/vmx/vmx_names.h"
+#include "core/arch.h"
+#include "core/kalloc.h"
+#include "lib/libc.h"
+#include "lib/printk.h"
+
+struct vmx_cpu vmx_cpu;
+
+#define CPUID1_ECX_XSAVE (1u << 26)
+#define PIT_CH2_GATE_PORT 0x61
+#define PIT_MODE_PORT     0x43
+#define PIT_CH2_PORT      0x42
+#define PIT_HZ            1193182u
+
+static uint64_t host_rdmsr(void *ctx, uint32_t msr)
+{
+	(void)ctx;
+	return rdmsr(msr);
+}
+
+/* TSC ticks per millisecond, measured against PIT channel 2 over 10 ms
+ * (the classic method; under Bochs both count emulated time). */
+static uint64_t calibrate_tsc_khz(void)
+{
+	uint16_t count = PIT_HZ / 100;
+	uint8_t gate = inb(PIT_CH2_GATE_PORT);
+	uint64_t t0, t1;
+	unsigned spins = 0;
+
+	outb(PIT_CH2_GATE_PORT, (gate & ~0x02) | 0x01); /* gate on, speaker off */
+	outb(PIT_MODE_PORT, 0xb0);                       /* ch2, lo/hi, mode 0 */
+	outb(PIT_CH2_PORT, count & 0xff);
+	outb(PIT_CH2_PORT, count >> 8);
+	t0 = rdtsc();
+	while (!(inb(PIT_CH2_GATE_PORT) & 0x20) && ++spins < 100000000u)
+		;
+	t1 = rdtsc();
+	outb(PIT_CH2_GATE_PORT, gate);
+	if (t1 <= t0 || spins >= 100000000u)
+		return 1000000; /* no PIT: assume 1 GHz */
+	return (t1 - t0) / 10;
+}
+
+static void setup_xsave(void)
+{
+	uint32_t a, b, c, d;
+
+	write_cr4(read_cr4() | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT);
+	cpuid_count(1, 0, &a, &b, &c, &d);
+	if (!(c & CPUID1_ECX_XSAVE)) {
+		vmx_cpu.xsave_size = 512;
+		return;
+	}
+	write_cr4(read_cr4() | X86_CR4_OSXSAVE);
+	cpuid_count(0xd, 0, &a, &b, &c, &d);
+	vmx_cpu.has_xsave = true;
+	vmx_cpu.xcr0_supported = ((uint64_t)d << 32) | a;
+	vmx_cpu.xsave_size = c; /* room for every supported component */
+}
+
+static int vmx_turn_on(char *err, size_t errlen)
+{
+	const struct vmx_caps *caps = &vmx_cpu.caps;
+	uint64_t pa;
+	int rc;
+
+	/* SDM 23.8: CR0 and CR4 must respect the VMX fixed bits in VMX operation. */
+	write_cr0(vmx_fixed_cr(read_cr0(), caps->cr0_fixed0, caps->cr0_fixed1));
+	write_cr4(vmx_fixed_cr(read_cr4() | X86_CR4_VMXE, caps->cr4_fixed0, caps->cr4_fixed1));
+	vmx_cpu.vmxon_region = kzalloc(4096);
+	if (!vmx_cpu.vmxon_region) {
+		snprintf(err, errlen, "out of memory for the VMXON region");
+		return -1;
+	}
+	*(uint32_t *)vmx_cpu.vmxon_region = vmx_cpu.revision;
+	pa = (uint64_t)(uintptr_t)vmx_cpu.vmxon_region;
+	rc = vmxon(pa);
+	if (rc) {
+		snprintf(err, errlen, "VMXON failed (%s)", rc == -1 ? "VMfailInvalid" : "VMfailValid");
+		return -1;
+	}
+	return 0;
+}
+
+int arch_virt_init(char *err, size_t errlen)
+{
+	uint32_t a, b, c, d;
+	uint64_t fc, new_fc;
+
+	cpuid_count(1, 0, &a, &b, &c, &d);
+	if (vmx_check_cpuid(c, err, errlen))
+		return -1;
+	fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+	switch (vmx_feature_control_check(fc, &new_fc)) {
+	case VMX_FC_OK:
+		break;
+	case VMX_FC_WRITE:
+		wrmsr(MSR_IA32_FEATURE_CONTROL, new_fc);
+		break;
+	case VMX_FC_DISABLED:
+		snprintf(err, errlen, "VT-x disabled by firmware (IA32_FEATURE_CONTROL 0x%llx is "
+			 "locked without VMXON outside SMX)", (unsigned long long)fc);
+		return -1;
+	}
+	vmx_caps_read(&vmx_cpu.caps, host_rdmsr, NULL);
+	if (vmx_compute_controls(&vmx_cpu.caps, &vmx_cpu.ctls, err, errlen))
+		return -1;
+	vmx_cpu.revision = (uint32_t)(vmx_cpu.caps.basic & VMX_BASIC_REVISION_MASK);
+	setup_xsave();
+	vmx_cpu.tsc_khz = calibrate_tsc_khz();
+	vmx_cpu.io_bitmap_a = kalloc_pages(4096, 4096);
+	vmx_cpu.io_bitmap_b = kalloc_pages(4096, 4096);
+	if (!vmx_cpu.io_bitmap_a || !vmx_cpu.io_bitmap_b) {
+		snprintf(err, errlen, "out of memory for I/O bitmaps");
+		return -1;
+	}
+	/* Every port is emulated or refused: all of them exit. */
+	memset(vmx_cpu.io_bitmap_a, 0xff, 4096);
+	memset(vmx_cpu.io_bitmap_b, 0xff, 4096);
+	if (vmx_turn_on(err, errlen))
+		return -1;
+	printk(LOG_INFO, "vmx: VT-x on: VMCS revision %u, EPT%s%s, unrestricted guest%s%s, "
+	       "TSC %llu kHz\n", vmx_cpu.revision, vmx_cpu.ctls.ept_2m ? " 2M" : "",
+	       vmx_cpu.ctls.ept_1g ? " 1G" : "", vmx_cpu.ctls.has_vpid ? ", VPID" : "",
+	       vmx_cpu.ctls.has_preempt_timer ? ", preemption timer" : "",
+	       (unsigned long long)vmx_cpu.tsc_khz);
+	return 0;
+}
+
+uint64_t arch_tsc(void)
+{
+	return rdtsc();
+}
+
+uint64_t arch_tsc_khz(void)
+{
+	return vmx_cpu.tsc_khz;
+}
+
+const char *arch_exit_name(unsigned reason)
+{
+	return vmx_exit_reason_name(reason);
+}
+
+/* --- switching vCPUs ------------------------------------------------- */
+
+static void xsave_to(uint8_t *area, uint64_t mask)
+{
+	__asm__ volatile("xsave64 (%0)" : : "r"(area), "a"((uint32_t)mask),
+			 "d"((uint32_t)(mask >> 32)) : "memory");
+}
+
+static void xrstor_from(const uint8_t *area, uint64_t mask)
+{
+	__asm__ volatile("xrstor64 (%0)" : : "r"(area), "a"((uint32_t)mask),
+			 "d"((uint32_t)(mask >> 32)) : "memory");
+}
+
+/* XSAVE saves only what XCR0 enables, but a guest may use SSE with XCR0
+ * = x87 alone (FXSAVE-era kernels): then FXSAVE is the instruction that
+ * covers all of its state. With SSE in XCR0, XSAVE covers x87, SSE and
+ * every extended component the guest turned on. */
+static bool use_xsave(const struct vmx_vcpu *x)
+{
+	return vmx_cpu.has_xsave && (x->xcr0 & 2);
+}
+
+static void fpu_save(struct vmx_vcpu *x)
+{
+	if (vmx_cpu.has_xsave)
+		x->xcr0 = xgetbv(0);
+	if (use_xsave(x))
+		xsave_to(x->xsave_area, x->xcr0);
+	else
+		__asm__ volatile("fxsave64 (%0)" : : "r"(x->xsave_area) : "memory");
+	x->star = rdmsr(MSR_IA32_STAR);
+	x->lstar = rdmsr(MSR_IA32_LSTAR);
+	x->cstar = rdmsr(MSR_IA32_CSTAR);
+	x->fmask = rdmsr(MSR_IA32_FMASK);
+	x->kernel_gs_base = rdmsr(MSR_IA32_KERNEL_GS_BASE);
+	x->tsc_aux = rdmsr(MSR_IA32_TSC_AUX);
+}
+
+static void fpu_restore(struct vmx_vcpu *x)
+{
+	if (vmx_cpu.has_xsave)
+		xsetbv(0, x->xcr0);
+	if (use_xsave(x))
+		xrstor_from(x->xsave_area, x->xcr0);
+	else
+		__asm__ volatile("fxrstor64 (%0)" : : "r"(x->xsave_area) : "memory");
+	wrmsr(MSR_IA32_STAR, x->star);
+	wrmsr(MSR_IA32_LSTAR, x->lstar);
+	wrmsr(MSR_IA32_CSTAR, x->cstar);
+	wrmsr(MSR_IA32_FMASK, x->fmask);
+	wrmsr(MSR_IA32_KERNEL_GS_BASE, x->kernel_gs_base);
+	wrmsr(MSR_IA32_TSC_AUX, x->tsc_aux);
+}
+
+/* The host never uses FPU/SSE registers (built with -mno-sse), and the
+ * MSRs above are not switched by the VMCS: only a change of vCPU needs
+ * them saved and restored, never a plain exit. */
+static void switch_to(struct vcpu *v)
+{
+	struct vmx_vcpu *x = to_vmx(v);
+
+	if (vmx_cpu.loaded != v) {
+		if (vmptrld((uint64_t)(uintptr_t)x->vmcs))
+			panic("VMPTRLD of vCPU %u of %s failed", v->id, v->vm->name);
+		vmx_cpu.loaded = v;
+	}
+	if (vmx_cpu.fpu_owner != v) {
+		if (vmx_cpu.fpu_owner)
+			fpu_save(to_vmx(vmx_cpu.fpu_owner));
+		fpu_restore(x);
+		vmx_cpu.fpu_owner = v;
+	}
+}
+
+/* Forget a vCPU that is going away so nothing is saved into freed memory. */
+void vmx_forget_vcpu(struct vcpu *v)
+{
+	if (vmx_cpu.fpu_owner == v) {
+		fpu_save(to_vmx(v));
+		vmx_cpu.fpu_owner = NULL;
+	}
+	if (vmx_cpu.loaded == v)
+		vmx_cpu.loaded = NULL;
+}
+
+/* --- the run loop ---------------------------------------------------- */
+
+static void report_entry_failure(struct vcpu *v, int rc)
+{
+	if (rc == 2) {
+		uint32_t e = (uint32_t)vmread(VMCS_VM_INSTRUCTION_ERROR);
+
+		vm_end(v->vm, VM_END_FATAL, 0, "VM entry failed: VM-instruction error %u (%s)",
+		       e, vmx_insn_error_name(e));
+	} else {
+		vm_end(v->vm, VM_END_FATAL, 0, "VM entry failed: VMfailInvalid (no current VMCS)");
+	}
+	vmcs_dump_guest(v);
+}
+
+static void report_failed_entry_exit(struct vcpu *v, uint32_t reason)
+{
+	uint32_t basic = reason & EXIT_REASON_BASIC_MASK;
+
+	vm_end(v->vm, VM_END_FATAL, 0,
+	       "VM entry failed: %s (exit reason %u), qualification 0x%llx", 
+	       vmx_exit_reason_name(basic), basic,
+	       (unsigned long long)vmread(VMCS_EXIT_QUALIFICATION));
+	vmcs_dump_guest(v);
+}
+
+/* The VMX-preemption timer counts down every 2^shift TSC ticks (SDM
+ * 25.5.1); with no deadline it is set to its maximum and ignored. */
+static void arm_timer(struct vmx_vcpu *x)
+{
+	uint64_t left, now;
+
+	if (!vmx_cpu.ctls.has_preempt_timer)
+		return;
+	if (!x->deadline) {
+		vmwrite(VMCS_PREEMPTION_TIMER_VALUE, 0xffffffffu);
+		return;
+	}
+	now = rdtsc();
+	left = x->deadline > now ? (x->deadline - now) >> vmx_cpu.ctls.preempt_timer_shift : 0;
+	vmwrite(VMCS_PREEMPTION_TIMER_VALUE, left > 0xffffffffu ? 0xffffffffu : left);
+}
+
+void arch_vcpu_run(struct vcpu *v, uint64_t quantum)
+{
+	struct vmx_vcpu *x = to_vmx(v);
+	bool account = false;
+	int rc;
+
+	switch_to(v);
+	x->deadline = quantum ? rdtsc() + quantum : 0;
+	arm_timer(x);
+	while (v->state == VCPU_RUNNABLE) {
+		if (x->deadline)
+			arm_timer(x);
+		if (account)
+			stats_account(&v->vm->stats, x->exit_reason & EXIT_REASON_BASIC_MASK,
+				      rdtsc() - x->exit_tsc);
+		rc = vmx_enter(&x->regs, v->launched);
+		x->exit_tsc = rdtsc();
+		if (rc) {
+			report_entry_failure(v, rc);
+			return;
+		}
+		v->launched = true;
+		x->rsp_valid = false;
+		x->exit_reason = (uint32_t)vmread(VMCS_EXIT_REASON);
+		if (x->exit_reason & EXIT_REASON_FAILED_VMENTRY) {
+			report_failed_entry_exit(v, x->exit_reason);
+			return;
+		}
+		account = true;
+		if (vmx_handle_exit(v) == EXIT_YIELD)
+			break;
+	}
+	if (account)
+		stats_account(&v->vm->stats, x->exit_reason & EXIT_REASON_BASIC_MASK,
+			      rdtsc() - x->exit_tsc);
+}

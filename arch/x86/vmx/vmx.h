@@ -1,0 +1,85 @@
+/* The VT-x backend: per-CPU VMX state and the per-vCPU structure. */
+#ifndef VIREO_ARCH_X86_VMX_VMX_H
+#define VIREO_ARCH_X86_VMX_VMX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/x86/ept/ept.h"
+#include "arch/x86/regs.h"
+#include "arch/x86/vmx/vmx_caps.h"
+#include "core/vcpu.h"
+#include "core/vm.h"
+#include "devices/lapic.h"
+
+struct vcpu;
+struct vm;
+
+/* What this physical CPU offers and how Vireo set it up. There is one
+ * CPU doing VMX, so one instance (vmx.c), filled once at boot. */
+struct vmx_cpu {
+	struct vmx_caps caps;
+	struct vmx_controls ctls;
+	uint32_t revision;
+	void *vmxon_region;
+	uint8_t *io_bitmap_a, *io_bitmap_b;   /* shared: every port exits */
+	bool has_xsave;
+	uint64_t xcr0_supported;
+	uint32_t xsave_size;
+	uint64_t tsc_khz;
+	uint16_t next_vpid;
+	struct vcpu *fpu_owner;   /* whose FPU/XSAVE state is in the CPU */
+	struct vcpu *loaded;      /* whose VMCS is current */
+};
+
+extern struct vmx_cpu vmx_cpu;
+
+/* Per-VM backend state. */
+struct vmx_vm {
+	struct ept ept;
+	uint64_t eptp;
+	uint8_t *msr_bitmap;
+};
+
+/* Per-vCPU backend state. 'regs' is what the entry/exit assembly saves. */
+struct vmx_vcpu {
+	struct x86_regs regs;
+	void *vmcs;
+	uint16_t vpid;
+	struct vlapic lapic;
+	uint8_t *xsave_area;          /* guest FPU/SSE/AVX state while switched out */
+	uint64_t xcr0;
+	/* MSRs the guest reaches directly but the VMCS does not switch:
+	 * saved and restored when another vCPU takes the CPU. */
+	uint64_t star, lstar, cstar, fmask, kernel_gs_base, tsc_aux;
+	uint64_t pat, mtrr_def_type, misc_enable;
+	/* Exit information, read once per exit. */
+	uint32_t exit_reason;
+	uint64_t exit_qual;
+	uint64_t exit_tsc;
+	uint64_t deadline;            /* TSC at which the quantum ends; 0 = none */
+	bool rsp_valid;               /* regs.gpr[RSP] holds the guest RSP */
+};
+
+static inline struct vmx_vcpu *to_vmx(struct vcpu *v)
+{
+	return v->arch;
+}
+
+static inline struct vmx_vm *to_vmx_vm(struct vm *vm)
+{
+	return vm->arch;
+}
+
+/* vmx.c */
+uint64_t vmx_vcpu_guest_rsp(struct vcpu *v);
+
+/* vmcs.c: program a fresh VMCS for v (current VMCS must be v's). */
+void vmcs_setup(struct vcpu *v);
+void vmcs_set_guest_real_mode(uint64_t cs_base, uint16_t cs_sel, uint64_t rip);
+void vmcs_dump_guest(struct vcpu *v);
+
+/* entry.S: 0 after a VM exit, 1 VMfailInvalid, 2 VMfailValid. */
+int vmx_enter(struct x86_regs *regs, int launched);
+
+#endif

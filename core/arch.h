@@ -1,0 +1,38 @@
+/* What core/ needs from a virtualization backend (today: Intel VT-x in
+ * arch/x86/vmx). A second backend (AMD SVM, RISC-V H) implements these. */
+#ifndef VIREO_CORE_ARCH_H
+#define VIREO_CORE_ARCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct vm;
+struct vcpu;
+
+/* Bring the CPU into virtualization mode; err says why not. */
+int arch_virt_init(char *err, size_t errlen);
+
+/* Second-level address translation for the VM's RAM. */
+int arch_vm_init(struct vm *vm, char *err, size_t errlen);
+void arch_vm_destroy(struct vm *vm);
+
+int arch_vcpu_init(struct vcpu *v, char *err, size_t errlen);
+void arch_vcpu_destroy(struct vcpu *v);
+/* Start an application processor in real mode at vector << 12 (SIPI). */
+void arch_vcpu_start_at_sipi(struct vcpu *v, uint8_t vector);
+
+/* Run the vCPU until its quantum (in TSC ticks, 0 = no limit) ends, it
+ * halts, or its VM ends. */
+void arch_vcpu_run(struct vcpu *v, uint64_t quantum);
+
+/* Copy to or from the vCPU's guest-linear address space (hypercalls). */
+int arch_copy_from_guest(struct vcpu *v, uint64_t gla, void *buf, size_t len);
+
+/* Exit-reason names for statistics. */
+const char *arch_exit_name(unsigned reason);
+
+uint64_t arch_tsc(void);
+/* TSC ticks per millisecond, for quanta. */
+uint64_t arch_tsc_khz(void);
+
+#endif

@@ -1,0 +1,205 @@
+/* Turning GRUB modules into VMs: parse every module's string, attach extra
+ * modules to their VM, create the VMs (a bad one is refused with a reason,
+ * the others go on), run them, and report how each ended. */
+#include "arch/x86/boot/bootinfo.h"
+#include "core/arch.h"
+#include "core/kalloc.h"
+#include "core/launch.h"
+#include "core/sched.h"
+#include "core/vm_create.h"
+#include "lib/libc.h"
+#include "lib/printk.h"
+
+#define MAX_VMS 16
+
+struct launch {
+	struct mod_spec specs[32];
+	const struct boot_module *mods[32];
+	int nspecs;
+	struct vm *vms[MAX_VMS];
+	int nvms;
+	int refused;
+};
+
+static const char *mod_label(const struct boot_module *m, const struct mod_spec *s)
+{
+	if (s && s->kind == MOD_VM && s->vm.name[0])
+		return s->vm.name;
+	return m->string[0] ? m->string : "(no string)";
+}
+
+static void parse_modules(struct launch *l, const struct boot_info *bi)
+{
+	char err[160];
+
+	for (int i = 0; i < bi->nmods && l->nspecs < (int)ARRAY_SIZE(l->specs); i++) {
+		struct mod_spec *s = &l->specs[l->nspecs];
+
+		if (modspec_parse(bi->mods[i].string, s, err, sizeof(err))) {
+			printk(LOG_ERR, "vireo: module %d refused: %s\n", i, err);
+			l->refused++;
+			continue;
+		}
+		l->mods[l->nspecs++] = &bi->mods[i];
+	}
+}
+
+static bool name_taken(struct launch *l, const char *name)
+{
+	for (int i = 0; i < l->nvms; i++)
+		if (strcmp(l->vms[i]->name, name) == 0)
+			return true;
+	return false;
+}
+
+/* Gathers the kernel and the extra modules addressed to this VM. */
+static int build_image(struct launch *l, int idx, struct vm_image *img, char *err,
+		       size_t errlen)
+{
+	const struct boot_module *m = l->mods[idx];
+	const char *name = l->specs[idx].vm.name;
+
+	img->data = (const uint8_t *)(uintptr_t)m->start;
+	img->len = m->end - m->start;
+	img->nmods = 0;
+	for (int i = 0; i < l->nspecs; i++) {
+		struct mod_spec *s = &l->specs[i];
+
+		if (s->kind != MOD_EXTRA || strcmp(s->for_vm, name) != 0)
+			continue;
+		if (img->nmods == VM_MAX_MODULES) {
+			snprintf(err, errlen, "more than %d modules", VM_MAX_MODULES);
+			return -1;
+		}
+		img->mods[img->nmods].data = (const uint8_t *)(uintptr_t)l->mods[i]->start;
+		img->mods[img->nmods].len = l->mods[i]->end - l->mods[i]->start;
+		img->mods[img->nmods].string = s->string;
+		img->nmods++;
+	}
+	return 0;
+}
+
+static int count_vm_specs(struct launch *l)
+{
+	int n = 0;
+
+	for (int i = 0; i < l->nspecs; i++)
+		n += l->specs[i].kind == MOD_VM;
+	return n;
+}
+
+static void check_orphans(struct launch *l)
+{
+	for (int i = 0; i < l->nspecs; i++) {
+		struct mod_spec *s = &l->specs[i];
+		bool found = false;
+
+		if (s->kind != MOD_EXTRA)
+			continue;
+		for (int j = 0; j < l->nspecs; j++)
+			found |= l->specs[j].kind == MOD_VM &&
+				 strcmp(l->specs[j].vm.name, s->for_vm) == 0;
+		if (!found)
+			printk(LOG_ERR, "vireo: module '%s' refused: no VM named '%s'\n",
+			       s->path, s->for_vm);
+	}
+}
+
+static void create_vms(struct launch *l)
+{
+	bool prefix = count_vm_specs(l) > 1;
+	char err[200];
+	struct vm_image img;
+
+	for (int i = 0; i < l->nspecs; i++) {
+		struct mod_spec *s = &l->specs[i];
+		struct vm *vm;
+
+		if (s->kind != MOD_VM)
+			continue;
+		if (l->nvms == MAX_VMS) {
+			printk(LOG_ERR, "vireo: VM '%s' refused: at most %d VMs\n", s->vm.name, MAX_VMS);
+			l->refused++;
+			continue;
+		}
+		if (name_taken(l, s->vm.name)) {
+			printk(LOG_ERR, "vireo: VM '%s' refused: duplicate name\n", s->vm.name);
+			l->refused++;
+			continue;
+		}
+		if (build_image(l, i, &img, err, sizeof(err)) ||
+		    !(vm = vm_create(l->nvms, &s->vm, &img, prefix, err, sizeof(err)))) {
+			printk(LOG_ERR, "vireo: VM '%s' refused: %s\n", mod_label(l->mods[i], s), err);
+			l->refused++;
+			continue;
+		}
+		printk(LOG_INFO, "vireo: VM %s: %s, %llu MiB, %u vCPU%s, entry 0x%llx%s\n",
+		       vm->name, s->vm.type == VM_IMAGE_RAW ? "raw image (real mode)" : "multiboot",
+		       (unsigned long long)(vm->mem.size >> 20), vm->nvcpus,
+		       vm->nvcpus > 1 ? "s" : "", (unsigned long long)vm->boot.entry,
+		       s->vm.cmdline[0] ? "" : "");
+		l->vms[l->nvms++] = vm;
+	}
+}
+
+/* Single VM: its own status, QEMU's isa-debug-exit convention included.
+ * Several VMs: 0 when none crashed nor was refused. */
+static int result_code(struct launch *l)
+{
+	bool bad = l->refused > 0;
+
+	for (int i = 0; i < l->nvms; i++)
+		bad |= vm_end_is_crash(l->vms[i]->end);
+	if (l->nvms == 1 && !l->refused) {
+		struct vm *vm = l->vms[0];
+
+		if (vm->end == VM_END_DEBUG_EXIT || vm->end == VM_END_HYPERCALL)
+			return (int)(vm->status & 0xff);
+		return bad ? VIREO_RESULT_CRASH : 0;
+	}
+	if (l->nvms == 0)
+		return VIREO_RESULT_CRASH;
+	return bad ? VIREO_RESULT_CRASH : 0;
+}
+
+static void print_summary(struct launch *l, const struct hv_options *opts)
+{
+	struct vm_stats total;
+
+	memset(&total, 0, sizeof(total));
+	printk(LOG_ERR, "vireo: summary: %d VM%s ran, %d refused\n", l->nvms,
+	       l->nvms == 1 ? "" : "s", l->refused);
+	for (int i = 0; i < l->nvms; i++) {
+		struct vm *vm = l->vms[i];
+
+		vm->stats.unclaimed_pio = vm->bus.unclaimed_pio;
+		printk(LOG_ERR, "vireo:   %-12s %-14s status %-4llu %10llu exits  %s\n", vm->name,
+		       vm_end_name(vm->end), (unsigned long long)vm->status,
+		       (unsigned long long)vm->stats.exits, vm->end_msg);
+		if (opts->stats)
+			stats_print(vm->name, &vm->stats, 4);
+		stats_add(&total, &vm->stats);
+	}
+	if (opts->stats && l->nvms > 1)
+		stats_print("machine total", &total, 4);
+}
+
+int vireo_launch(const struct boot_info *bi, const struct hv_options *opts)
+{
+	static struct launch l; /* large; lives for the whole run */
+	int code;
+
+	parse_modules(&l, bi);
+	check_orphans(&l);
+	create_vms(&l);
+	if (l.nvms == 0)
+		printk(LOG_ERR, "vireo: no VM to run\n");
+	else
+		sched_run(l.vms, l.nvms, (uint64_t)opts->quantum_ms * arch_tsc_khz());
+	print_summary(&l, opts);
+	code = result_code(&l);
+	for (int i = 0; i < l.nvms; i++)
+		vm_destroy(l.vms[i]);
+	printk(LOG_ERR, "vireo: result %d\n", code);
+	return code;
+}

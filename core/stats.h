@@ -1,0 +1,30 @@
+/* Per-VM exit accounting: how many exits of each reason, and how many TSC
+ * ticks (instructions, under Bochs) the hypervisor spent handling them.
+ * Reasons are the backend's numbers; names come from arch_exit_name(). */
+#ifndef VIREO_CORE_STATS_H
+#define VIREO_CORE_STATS_H
+
+#include <stdint.h>
+
+#define STATS_MAX_REASONS 80
+
+struct vm_stats {
+	uint64_t count[STATS_MAX_REASONS];
+	uint64_t ticks[STATS_MAX_REASONS];
+	uint64_t exits;
+	uint64_t unclaimed_pio;
+};
+
+static inline void stats_account(struct vm_stats *s, unsigned reason, uint64_t ticks)
+{
+	if (reason >= STATS_MAX_REASONS)
+		reason = STATS_MAX_REASONS - 1;
+	s->count[reason]++;
+	s->ticks[reason] += ticks;
+	s->exits++;
+}
+
+void stats_add(struct vm_stats *dst, const struct vm_stats *src);
+void stats_print(const char *title, const struct vm_stats *s, int indent);
+
+#endif

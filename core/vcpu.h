@@ -1,0 +1,31 @@
+/* A virtual CPU as the scheduler and the VM see it. Everything that
+ * depends on the virtualization backend (VMCS, saved registers, LAPIC
+ * model) hangs off 'arch'. */
+#ifndef VIREO_CORE_VCPU_H
+#define VIREO_CORE_VCPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vm;
+
+enum vcpu_state {
+	VCPU_WAIT_SIPI,   /* application processor not started yet */
+	VCPU_RUNNABLE,
+	VCPU_HALTED,      /* HLT: waits for an interrupt */
+	VCPU_STOPPED,     /* its VM has ended */
+};
+
+struct vcpu {
+	struct vm *vm;
+	unsigned id;             /* index in the VM, also its APIC ID */
+	enum vcpu_state state;
+	bool halted_irq_off;     /* halted with interrupts disabled: for good */
+	bool launched;           /* the backend has entered it once */
+	uint8_t sipi_vector;     /* start page of an AP (SIPI vector) */
+	void *arch;              /* backend state (struct vmx_vcpu) */
+};
+
+static inline bool vcpu_is_bsp(const struct vcpu *v) { return v->id == 0; }
+
+#endif

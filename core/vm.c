@@ -1,0 +1,197 @@
+/* VM lifetime: memory, loading the guest image, devices, vCPUs, and the
+ * record of how the VM ended. */
+#include "core/arch.h"
+#include "core/kalloc.h"
+#include "core/vm.h"
+#include "core/vm_create.h"
+#include "lib/libc.h"
+#include "lib/printk.h"
+#include "loaders/multiboot.h"
+
+#define COM1_BASE       0x3f8
+#define FW_CFG_PORT     FW_CFG_PORT_SEL
+
+const char *vm_end_name(enum vm_end why)
+{
+	switch (why) {
+	case VM_END_NONE: return "running";
+	case VM_END_DEBUG_EXIT: return "debug-exit";
+	case VM_END_HYPERCALL: return "exit hypercall";
+	case VM_END_HALTED: return "halted";
+	case VM_END_TRIPLE_FAULT: return "triple fault";
+	case VM_END_FATAL: return "fatal error";
+	}
+	return "?";
+}
+
+bool vm_end_is_crash(enum vm_end why)
+{
+	return why == VM_END_TRIPLE_FAULT || why == VM_END_FATAL;
+}
+
+void vm_end(struct vm *vm, enum vm_end why, uint64_t status, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (vm->state == VM_ENDED)
+		return;
+	vm->state = VM_ENDED;
+	vm->end = why;
+	vm->status = status;
+	va_start(ap, fmt);
+	vsnprintf(vm->end_msg, sizeof(vm->end_msg), fmt, ap);
+	va_end(ap);
+	for (unsigned i = 0; i < vm->nvcpus; i++)
+		vm->vcpus[i]->state = VCPU_STOPPED;
+	vm_console_flush(&vm->console);
+	printk(vm_end_is_crash(why) ? LOG_ERR : LOG_INFO, "vireo: VM %s stopped: %s\n",
+	       vm->name, vm->end_msg);
+}
+
+bool vm_read_phys(struct vm *vm, uint64_t gpa, void *buf, uint64_t len)
+{
+	if (!gmem_is_ram(&vm->mem, gpa, len))
+		return false;
+	memcpy(buf, vm->mem.base + gpa, len);
+	return true;
+}
+
+bool vm_write_phys(struct vm *vm, uint64_t gpa, const void *buf, uint64_t len)
+{
+	if (!gmem_is_ram(&vm->mem, gpa, len))
+		return false;
+	memcpy(vm->mem.base + gpa, buf, len);
+	return true;
+}
+
+/* Device callbacks: they know only an opaque pointer, which is the VM. */
+static void vm_console_tx(void *opaque, uint8_t c)
+{
+	struct vm *vm = opaque;
+
+	vm_console_putc(&vm->console, c);
+}
+
+static void vm_debug_exit(void *opaque, uint32_t status)
+{
+	struct vm *vm = opaque;
+
+	vm_end(vm, VM_END_DEBUG_EXIT, status, "debug-exit, status %u (0x%x)",
+	       status, status);
+}
+
+static int vm_add_devices(struct vm *vm, char *err, size_t errlen)
+{
+	bus_init(&vm->bus);
+	uart16550_init(&vm->uart, COM1_BASE, vm_console_tx, vm);
+	debugcon_init(&vm->debugcon, vm_console_tx, vm);
+	debug_exit_init(&vm->debugexit, vm_debug_exit, vm);
+	fw_cfg_init(&vm->fwcfg, vm->mem.size, (uint16_t)vm->nvcpus);
+	if (bus_add_pio(&vm->bus, COM1_BASE, 8, uart16550_pio, &vm->uart, "com1") ||
+	    bus_add_pio(&vm->bus, DEBUGCON_PORT, 1, debugcon_pio, &vm->debugcon, "debugcon") ||
+	    bus_add_pio(&vm->bus, DEBUG_EXIT_PORT, 4, debug_exit_pio, &vm->debugexit,
+			"isa-debug-exit") ||
+	    bus_add_pio(&vm->bus, FW_CFG_PORT, 2, fw_cfg_pio, &vm->fwcfg, "fw_cfg")) {
+		snprintf(err, errlen, "device bus full");
+		return -1;
+	}
+	return 0;
+}
+
+static int vm_load_image(struct vm *vm, const struct vm_image *img, char *err, size_t errlen)
+{
+	struct mb_module_in mods[VM_MAX_MODULES];
+	struct mb_boot mb;
+
+	if (vm->cfg.type == VM_IMAGE_RAW) {
+		if (raw_load(&vm->mem, img->data, img->len, vm->cfg.load, err, errlen))
+			return -1;
+		vm->boot.mode = BOOT_REAL16;
+		vm->boot.entry = vm->cfg.entry;
+		return 0;
+	}
+	for (int i = 0; i < img->nmods; i++) {
+		mods[i].data = img->mods[i].data;
+		mods[i].len = img->mods[i].len;
+		mods[i].string = img->mods[i].string;
+	}
+	if (mb_prepare(&vm->mem, img->data, img->len, vm->cfg.cmdline, mods, img->nmods,
+		       &mb, err, errlen))
+		return -1;
+	vm->boot.mode = BOOT_PROTECTED32;
+	vm->boot.entry = mb.entry;
+	vm->boot.eax = 0x2BADB002; /* Multiboot 3.2: magic for the OS */
+	vm->boot.ebx = mb.info_gpa;
+	return 0;
+}
+
+static int vm_add_vcpus(struct vm *vm, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < vm->cfg.cpus; i++) {
+		struct vcpu *v = kzalloc(sizeof(*v));
+
+		if (!v) {
+			snprintf(err, errlen, "out of host memory for vCPU %u", i);
+			return -1;
+		}
+		v->vm = vm;
+		v->id = i;
+		v->state = i == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
+		vm->vcpus[vm->nvcpus++] = v;
+		if (arch_vcpu_init(v, err, errlen))
+			return -1;
+	}
+	return 0;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nvcpus; i++) {
+		arch_vcpu_destroy(vm->vcpus[i]);
+		kfree(vm->vcpus[i], sizeof(struct vcpu));
+	}
+	vm->nvcpus = 0;
+	arch_vm_destroy(vm);
+	kfree_pages(vm->mem.base, vm->mem.size);
+	vm->mem.base = NULL;
+}
+
+struct vm *vm_create(int id, const struct vm_config *cfg, const struct vm_image *img,
+		     bool prefix_output, char *err, size_t errlen)
+{
+	struct vm *vm = kzalloc(sizeof(*vm));
+
+	if (!vm) {
+		snprintf(err, errlen, "out of host memory");
+		return NULL;
+	}
+	vm->id = id;
+	vm->cfg = *cfg;
+	memcpy(vm->name, cfg->name, sizeof(vm->name));
+	vm->name[sizeof(vm->name) - 1] = '\0';
+	vm_console_init(&vm->console, prefix_output ? vm->name : NULL);
+	vm->nvcpus = 0;
+	/* 2 MiB alignment lets EPT map guest RAM with large pages. */
+	vm->mem.size = cfg->mem;
+	vm->mem.base = kalloc_pages(cfg->mem, MiB(2));
+	if (!vm->mem.base) {
+		snprintf(err, errlen, "not enough host memory for %llu MiB of guest RAM",
+			 (unsigned long long)(cfg->mem >> 20));
+		kfree(vm, sizeof(*vm));
+		return NULL;
+	}
+	vm->nvcpus = 0;
+	if (vm_load_image(vm, img, err, errlen) || arch_vm_init(vm, err, errlen))
+		goto fail;
+	vm->nvcpus = 0;
+	if (vm_add_vcpus(vm, err, errlen))
+		goto fail;
+	if (vm_add_devices(vm, err, errlen))
+		goto fail;
+	vm->state = VM_RUNNING;
+	return vm;
+fail:
+	vm_destroy(vm);
+	kfree(vm, sizeof(*vm));
+	return NULL;
+}

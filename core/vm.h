@@ -1,0 +1,77 @@
+/* A virtual machine: its memory, devices, vCPUs, and how it ended. */
+#ifndef VIREO_CORE_VM_H
+#define VIREO_CORE_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/console.h"
+#include "core/stats.h"
+#include "core/vcpu.h"
+#include "core/vmconfig.h"
+#include "devices/bus.h"
+#include "devices/debugdev.h"
+#include "devices/fw_cfg.h"
+#include "devices/uart16550.h"
+#include "loaders/guest_mem.h"
+
+#define VM_MAX_VCPUS 8
+#define VM_MAX_MODULES 8
+
+enum vm_state { VM_RUNNING, VM_ENDED };
+
+enum vm_end {
+	VM_END_NONE,
+	VM_END_DEBUG_EXIT,   /* isa-debug-exit write */
+	VM_END_HYPERCALL,    /* VIREO_HC_EXIT */
+	VM_END_HALTED,       /* every vCPU halted for good */
+	VM_END_TRIPLE_FAULT,
+	VM_END_FATAL,        /* the guest did something Vireo cannot continue */
+};
+
+/* How the bootstrap processor starts (set by the loader). */
+enum vm_boot_mode { BOOT_PROTECTED32, BOOT_REAL16 };
+
+struct vm_boot {
+	enum vm_boot_mode mode;
+	uint64_t entry;          /* EIP, or CS:IP linear for real mode */
+	uint32_t eax, ebx;       /* multiboot magic and info pointer */
+};
+
+struct vm {
+	int id;
+	char name[32];
+	struct vm_config cfg;
+	struct guest_mem mem;    /* guest RAM: host pointer and size */
+	struct vm_boot boot;
+
+	struct bus bus;
+	struct uart16550 uart;
+	struct fw_cfg fwcfg;
+	struct debugcon debugcon;
+	struct debug_exit debugexit;
+	struct vm_console console;
+
+	struct vcpu *vcpus[VM_MAX_VCPUS];
+	unsigned nvcpus;
+
+	enum vm_state state;
+	enum vm_end end;
+	uint64_t status;         /* guest-chosen status for DEBUG_EXIT/HYPERCALL */
+	char end_msg[256];       /* one line: why it ended */
+
+	struct vm_stats stats;
+	void *arch;              /* backend state (EPT) */
+};
+
+/* Ends the VM (idempotent: the first reason wins) and stops its vCPUs. */
+void vm_end(struct vm *vm, enum vm_end why, uint64_t status, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+const char *vm_end_name(enum vm_end why);
+bool vm_end_is_crash(enum vm_end why);
+
+/* Guest-physical RAM access; false if [gpa, gpa+len) is not all RAM. */
+bool vm_read_phys(struct vm *vm, uint64_t gpa, void *buf, uint64_t len);
+bool vm_write_phys(struct vm *vm, uint64_t gpa, const void *buf, uint64_t len);
+
+#endif
