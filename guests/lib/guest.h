@@ -1,0 +1,200 @@
+/* Vireo test-guest library: a freestanding runtime for small multiboot v1
+ * guests, built as 32-bit (protected mode, no paging) or 64-bit (long mode,
+ * identity-mapped 4 GiB with 2 MiB pages) code from the same sources.
+ *
+ * A guest defines `void test_main(void)`; the runtime sets up GDT/IDT/stack,
+ * calls it and then ends with test_finish() ("RESULT: PASS" / "RESULT: FAIL
+ * (n failures)" and a debug-exit with v = 0 / 1). */
+#ifndef VIREO_GUEST_H
+#define VIREO_GUEST_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/hypercall_abi.h"
+
+/* ---- runtime entry ---- */
+void test_main(void);
+
+/* ---- port I/O ---- */
+static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
+static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
+static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }
+static inline uint8_t inb(uint16_t port) { uint8_t v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline uint16_t inw(uint16_t port) { uint16_t v; __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline uint32_t inl(uint16_t port) { uint32_t v; __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+
+/* ---- CPU helpers ---- */
+static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
+{
+	uint32_t ra, rb, rc, rd;
+	__asm__ volatile("cpuid" : "=a"(ra), "=b"(rb), "=c"(rc), "=d"(rd) : "a"(leaf), "c"(sub));
+	if (a) *a = ra;
+	if (b) *b = rb;
+	if (c) *c = rc;
+	if (d) *d = rd;
+}
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+}
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+static inline unsigned long read_cr0(void) { unsigned long v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
+static inline unsigned long read_cr2(void) { unsigned long v; __asm__ volatile("mov %%cr2, %0" : "=r"(v)); return v; }
+static inline unsigned long read_cr3(void) { unsigned long v; __asm__ volatile("mov %%cr3, %0" : "=r"(v)); return v; }
+static inline unsigned long read_cr4(void) { unsigned long v; __asm__ volatile("mov %%cr4, %0" : "=r"(v)); return v; }
+static inline void write_cr0(unsigned long v) { __asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory"); }
+static inline void write_cr3(unsigned long v) { __asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory"); }
+static inline void write_cr4(unsigned long v) { __asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
+static inline void invlpg(unsigned long va) { __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory"); }
+
+/* ---- exceptions ----
+ * Every one of the 32 exception vectors goes to exc_dispatch(). It records
+ * the exception in exc_last / exc_count, then tries, in order:
+ *   1. a handler registered with exc_set_handler() (returns nonzero if it
+ *      handled the exception; it may change frame->ip to resume elsewhere);
+ *   2. the exception table: an entry whose `from` equals the faulting (for
+ *      faults) or following (for traps such as int3) instruction address
+ *      resumes at `to`. Write them with EXTABLE() inside inline asm:
+ *          asm volatile("1: rdmsr\n2:\n" EXTABLE(1b, 2b) ...)
+ *   3. otherwise: print the frame and fail the test (debug-exit 1). */
+#ifdef __x86_64__
+#define EXTABLE_PTR ".quad"
+struct exc_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t bp, di, si, dx, cx, bx, ax;
+	uint64_t vector, error;
+	uint64_t ip, cs, flags, sp, ss;
+};
+#else
+#define EXTABLE_PTR ".long"
+struct exc_frame {
+	uint32_t di, si, bp, sp_unused, bx, dx, cx, ax;
+	uint32_t vector, error;
+	uint32_t ip, cs, flags;
+};
+#endif
+#define EXTABLE(from, to) \
+	".pushsection .extable,\"a\"\n .balign 8\n " EXTABLE_PTR " " #from ", " #to "\n .popsection\n"
+
+struct exc_record {
+	unsigned long vector, error, ip, cr2;
+};
+extern volatile struct exc_record exc_last;
+extern volatile unsigned long exc_count;
+typedef int (*exc_handler_t)(struct exc_frame *f);
+void exc_set_handler(int vector, exc_handler_t h);
+
+/* RDMSR/WRMSR that survive a #GP: return -1 if no exception, else the vector. */
+static inline int rdmsr_safe(uint32_t msr, uint64_t *val)
+{
+	unsigned long before = exc_count;
+	uint32_t lo = 0, hi = 0;
+	__asm__ volatile("1: rdmsr\n2:\n" EXTABLE(1b, 2b) : "+a"(lo), "+d"(hi) : "c"(msr) : "memory");
+	*val = ((uint64_t)hi << 32) | lo;
+	return exc_count == before ? -1 : (int)exc_last.vector;
+}
+static inline int wrmsr_safe(uint32_t msr, uint64_t v)
+{
+	unsigned long before = exc_count;
+	__asm__ volatile("1: wrmsr\n2:\n" EXTABLE(1b, 2b)
+			 : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+	return exc_count == before ? -1 : (int)exc_last.vector;
+}
+
+/* ---- console / formatting ---- */
+void console_putc(char c);
+void console_write(const char *s, size_t n);
+void console_use_e9(int on); /* default: COM1 only */
+int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* ---- strings ---- */
+void *memset(void *d, int c, size_t n);
+void *memcpy(void *d, const void *s, size_t n);
+void *memmove(void *d, const void *s, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+const char *strstr(const char *h, const char *n);
+
+/* ---- results ---- */
+extern int test_failures;
+int check(int cond, const char *name);                          /* "ok name" / "FAIL name: condition false" */
+int check_eq(uint64_t got, uint64_t expected, const char *name); /* "FAIL name: got 0x.. expected 0x.." */
+void skip(const char *name, const char *why);                    /* "skip name (why)" */
+void fail(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int test_report(void);                  /* prints RESULT line, returns failures */
+void test_finish(void) __attribute__((noreturn)); /* RESULT line + debug-exit 0/1 */
+void guest_exit(uint32_t v) __attribute__((noreturn)); /* isa-debug-exit: status (v<<1)|1 */
+
+/* ---- hypercalls (VMCALL; #UD when not under Vireo) ---- */
+static inline long hypercall(unsigned long nr, unsigned long a0, unsigned long a1,
+			     unsigned long a2, unsigned long a3)
+{
+	long ret;
+	__asm__ volatile("vmcall" : "=a"(ret) : "a"(nr), "b"(a0), "c"(a1), "d"(a2), "S"(a3) : "memory");
+	return ret;
+}
+static inline long hc_version(void) { return hypercall(VIREO_HC_VERSION, 0, 0, 0, 0); }
+static inline long hc_console_write(const void *buf, unsigned long len)
+{
+	return hypercall(VIREO_HC_CONSOLE_WRITE, (unsigned long)buf, len, 0, 0);
+}
+static inline long hc_vcpu_id(void) { return hypercall(VIREO_HC_VCPU_ID, 0, 0, 0, 0); }
+static inline void hc_exit(unsigned long status)
+{
+	hypercall(VIREO_HC_EXIT, status, 0, 0, 0);
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+int running_on_vireo(void); /* CPUID 0x40000000 signature "VireoVireoHV" */
+
+/* ---- multiboot v1 ---- */
+#define MB_MAGIC 0x2BADB002u
+struct mb_info {
+	uint32_t flags, mem_lower, mem_upper, boot_device, cmdline;
+	uint32_t mods_count, mods_addr;
+	uint32_t syms[4];
+	uint32_t mmap_length, mmap_addr;
+	uint32_t drives_length, drives_addr, config_table, boot_loader_name;
+} __attribute__((packed));
+struct mb_module {
+	uint32_t mod_start, mod_end, string, reserved;
+} __attribute__((packed));
+struct mb_mmap {
+	uint32_t size;
+	uint64_t addr, len;
+	uint32_t type;
+} __attribute__((packed));
+extern uint32_t mb_magic;     /* EAX at entry */
+extern uint32_t mb_info_addr; /* EBX at entry */
+static inline struct mb_info *mb_info(void) { return (struct mb_info *)(uintptr_t)mb_info_addr; }
+static inline void *phys(uint32_t pa) { return (void *)(uintptr_t)pa; }
+const char *mb_cmdline(void); /* "" when absent */
+/* Looks up "key=value" among the space-separated cmdline words. */
+int cmdline_get(const char *key, char *out, size_t outlen);
+uint64_t cmdline_u64(const char *key, uint64_t def); /* decimal or 0x hex */
+uint64_t parse_u64(const char *s, const char **end);
+uint64_t mb_ram_end(void); /* 1 MiB + mem_upper KiB, 0 if unknown */
+
+#ifdef __x86_64__
+/* identity map built by start.S: 4 page directories of 2 MiB pages (0-4 GiB) */
+extern uint64_t guest_pd[4][512];
+#endif
+
+#endif
