@@ -66,6 +66,18 @@ static void setup_memory(const struct boot_info *bi)
 	       (unsigned long long)(top >> 20), (unsigned long long)(kalloc_free_bytes() >> 20));
 }
 
+/* The host runs with interrupts off and polls; the firmware may have left
+ * the legacy 8259 PICs with the timer unmasked, which would only cost VM
+ * exits (external-interrupt exiting). Mask every line on both. */
+#define PIC1_DATA 0x21
+#define PIC2_DATA 0xa1
+
+static void mask_legacy_pic(void)
+{
+	outb(PIC1_DATA, 0xff);
+	outb(PIC2_DATA, 0xff);
+}
+
 void kmain(uint32_t magic, uint32_t info)
 {
 	struct hv_options opts;
@@ -75,6 +87,7 @@ void kmain(uint32_t magic, uint32_t info)
 	/* Neither qemu -kernel nor every loader promises a zeroed .bss. */
 	memset(__bss_start, 0, (size_t)(__bss_end - __bss_start));
 	serial_init();
+	mask_legacy_pic();
 	gdt_init();
 	idt_init();
 	printk(LOG_ERR, "Vireo hypervisor\n");

@@ -24,13 +24,11 @@ enum exit_action vmexit_cpuid(struct vcpu *v)
 		.nr_vcpus = v->vm->nvcpus,
 		.guest_osxsave = (vmread(VMCS_GUEST_CR4) & X86_CR4_OSXSAVE) != 0,
 		.guest_x2apic_ok = true,
+		.host_max_basic = vmx_cpu.max_basic_leaf,
 	};
-	uint32_t a, b, c, d;
 
 	/* The guest's XCR0 is loaded while it runs, so leaf 0xD sizes come
 	 * out for the guest's XCR0, as on hardware. */
-	cpuid_count(0, 0, &a, &b, &c, &d);
-	vi.host_max_basic = a;
 	cpuid_count(leaf, sub, &host.eax, &host.ebx, &host.ecx, &host.edx);
 	cpuid_policy_apply(leaf, sub, &host, &vi, &out);
 	r->gpr[GPR_RAX] = out.eax;

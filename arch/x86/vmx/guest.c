@@ -72,16 +72,22 @@ int guest_translate(struct vcpu *v, enum x86_seg seg, uint64_t offset, unsigned 
 
 unsigned guest_fetch_insn(struct vcpu *v, uint64_t rip, uint8_t *buf)
 {
-	unsigned n;
+	unsigned n = 0;
 
-	/* Read byte by byte up to 15: the instruction may end just before an
-	 * unmapped page, and we want every byte that exists. */
-	for (n = 0; n < 15; n++) {
+	/* One walk per page: the instruction may cross into a second page,
+	 * or end just before an unmapped one, and we want every byte there is. */
+	while (n < 15) {
 		uint64_t gpa, la;
+		unsigned chunk;
 
-		if (guest_translate(v, X86_SEG_CS, rip + n, X86_ACC_FETCH, &gpa, &la) ||
-		    !vm_read_phys(v->vm, gpa, &buf[n], 1))
+		if (guest_translate(v, X86_SEG_CS, rip + n, X86_ACC_FETCH, &gpa, &la))
 			break;
+		chunk = 4096 - (unsigned)(gpa & 4095);
+		if (chunk > 15 - n)
+			chunk = 15 - n;
+		if (!vm_read_phys(v->vm, gpa, &buf[n], chunk))
+			break;
+		n += chunk;
 	}
 	return n;
 }

@@ -114,6 +114,7 @@ int arch_virt_init(char *err, size_t errlen)
 		return -1;
 	vmx_cpu.revision = (uint32_t)(vmx_cpu.caps.basic & VMX_BASIC_REVISION_MASK);
 	setup_xsave();
+	cpuid_count(0, 0, &vmx_cpu.max_basic_leaf, &b, &c, &d);
 	vmx_cpu.tsc_khz = calibrate_tsc_khz();
 	vmx_cpu.io_bitmap_a = kalloc_pages(4096, 4096);
 	vmx_cpu.io_bitmap_b = kalloc_pages(4096, 4096);
@@ -284,11 +285,16 @@ void arch_vcpu_run(struct vcpu *v, uint64_t quantum)
 	bool account = false;
 	int rc;
 
+	/* With "save VMX-preemption timer value" the timer resumes from where
+	 * the last exit left it, so it is armed once per slice; otherwise it
+	 * restarts from the VMCS value at every entry and is re-armed. */
+	bool rearm = !(vmx_cpu.ctls.exit & VM_EXIT_SAVE_PREEMPTION_TIMER);
+
 	switch_to(v);
 	x->deadline = quantum ? rdtsc() + quantum : 0;
 	arm_timer(x);
 	while (v->state == VCPU_RUNNABLE) {
-		if (x->deadline)
+		if (x->deadline && rearm)
 			arm_timer(x);
 		if (account)
 			stats_account(&v->vm->stats, x->exit_reason & EXIT_REASON_BASIC_MASK,

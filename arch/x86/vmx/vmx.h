@@ -27,6 +27,7 @@ struct vmx_cpu {
 	uint64_t xcr0_supported;
 	uint32_t xsave_size;
 	uint64_t tsc_khz;
+	uint32_t max_basic_leaf;  /* host CPUID.0:EAX */
 	uint16_t next_vpid;
 	struct vcpu *fpu_owner;   /* whose FPU/XSAVE state is in the CPU */
 	struct vcpu *loaded;      /* whose VMCS is current */
