@@ -133,11 +133,10 @@ static void create_vms(struct launch *l)
 			l->refused++;
 			continue;
 		}
-		printk(LOG_INFO, "vireo: VM %s: %s, %llu MiB, %u vCPU%s, entry 0x%llx%s\n",
+		printk(LOG_INFO, "vireo: VM %s: %s, %llu MiB, %u vCPU%s, entry 0x%llx\n",
 		       vm->name, s->vm.type == VM_IMAGE_RAW ? "raw image (real mode)" : "multiboot",
 		       (unsigned long long)(vm->mem.size >> 20), vm->nvcpus,
-		       vm->nvcpus > 1 ? "s" : "", (unsigned long long)vm->boot.entry,
-		       s->vm.cmdline[0] ? "" : "");
+		       vm->nvcpus > 1 ? "s" : "", (unsigned long long)vm->boot.entry);
 		l->vms[l->nvms++] = vm;
 	}
 }

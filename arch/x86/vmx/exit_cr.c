@@ -9,10 +9,6 @@
 #include "arch/x86/vmx/vmx_asm.h"
 #include "lib/libc.h"
 
-void vmx_set_guest_cr0(uint64_t val);
-void vmx_set_guest_cr4(uint64_t val);
-uint64_t vmx_cr4_host_owned(void);
-
 static uint64_t gpr_read(struct vcpu *v, unsigned n)
 {
 	return n == GPR_RSP ? vmread(VMCS_GUEST_RSP) : to_vmx(v)->regs.gpr[n];

@@ -13,9 +13,6 @@
 #include "lib/libc.h"
 #include "lib/printk.h"
 
-#define LEGACY_HOLE_START 0xa0000ULL
-#define LEGACY_HOLE_END   0x100000ULL
-
 static bool is_lapic_page(struct vcpu *v, uint64_t gpa)
 {
 	struct vlapic *l = &to_vmx(v)->lapic;
@@ -98,7 +95,7 @@ static const char *where(struct vm *vm, uint64_t gpa)
 {
 	if (gpa >= vm->mem.size)
 		return "above guest RAM";
-	if (gpa >= LEGACY_HOLE_START && gpa < LEGACY_HOLE_END)
+	if (gpa >= GMEM_HOLE_START && gpa < GMEM_HOLE_END)
 		return "in the legacy hole 0xA0000-0xFFFFF";
 	return "not backed by RAM or a device";
 }

@@ -14,8 +14,6 @@
 #define MSR_IA32_PLATFORM_ID 0x17
 #define MTRR_DEF_TYPE_VALID  0xcffULL  /* E, FE, type (SDM 12.11.2.1) */
 #define EFER_VALID (X86_EFER_SCE | X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE)
-/* IA32_MISC_ENABLE as reported: fast strings, BTS and PEBS unavailable. */
-#define MISC_ENABLE_RESET ((1ULL << 0) | (1ULL << 11) | (1ULL << 12))
 
 static bool pat_valid(uint64_t pat)
 {

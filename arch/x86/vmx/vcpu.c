@@ -10,14 +10,6 @@
 #include "lib/libc.h"
 #include "lib/printk.h"
 
-#define LEGACY_HOLE_START 0xa0000ULL
-#define LEGACY_HOLE_END   0x100000ULL
-#define GUEST_PAT_RESET   0x0007040600070406ULL
-#define MTRR_DEF_TYPE_WB_ENABLED 0xc06ULL  /* E | FE | WB */
-#define MISC_ENABLE_RESET ((1ULL << 0) | (1ULL << 11) | (1ULL << 12))
-
-void vmx_msr_bitmap_init(uint8_t *bm);
-void vmx_forget_vcpu(struct vcpu *v);
 
 static uint64_t ept_alloc_page(void *ctx)
 {
@@ -55,10 +47,10 @@ int arch_vm_init(struct vm *vm, char *err, size_t errlen)
 		goto oom;
 	vmx_msr_bitmap_init(xvm->msr_bitmap);
 	ept_init(&xvm->ept, &ept_host_ops, vmx_cpu.ctls.ept_2m, vmx_cpu.ctls.ept_1g);
-	rc = ept_map(&xvm->ept, 0, hpa, LEGACY_HOLE_START, EPT_RWX, EPT_MT_WB);
-	if (!rc && vm->mem.size > LEGACY_HOLE_END)
-		rc = ept_map(&xvm->ept, LEGACY_HOLE_END, hpa + LEGACY_HOLE_END,
-			     vm->mem.size - LEGACY_HOLE_END, EPT_RWX, EPT_MT_WB);
+	rc = ept_map(&xvm->ept, 0, hpa, GMEM_HOLE_START, EPT_RWX, EPT_MT_WB);
+	if (!rc && vm->mem.size > GMEM_HOLE_END)
+		rc = ept_map(&xvm->ept, GMEM_HOLE_END, hpa + GMEM_HOLE_END,
+			     vm->mem.size - GMEM_HOLE_END, EPT_RWX, EPT_MT_WB);
 	if (rc) {
 		snprintf(err, errlen, "cannot build EPT for guest RAM (error %d)", rc);
 		return -1;
@@ -170,7 +162,7 @@ int arch_vcpu_init(struct vcpu *v, char *err, size_t errlen)
 	*(uint32_t *)x->vmcs = vmx_cpu.revision;
 	init_fpu_area(x);
 	x->pat = GUEST_PAT_RESET;
-	x->mtrr_def_type = MTRR_DEF_TYPE_WB_ENABLED;
+	x->mtrr_def_type = MTRR_DEF_TYPE_RESET;
 	x->misc_enable = MISC_ENABLE_RESET;
 	x->tsc_aux = v->id;
 	if (vmx_cpu.ctls.has_vpid)
@@ -214,8 +206,3 @@ int arch_copy_from_guest(struct vcpu *v, uint64_t gla, void *buf, size_t len)
 	return x86_copy_from_guest_access(&pg, gla, buf, len, acc, guest_read_phys, v->vm);
 }
 
-uint64_t vmx_vcpu_guest_rsp(struct vcpu *v)
-{
-	(void)v;
-	return vmread(VMCS_GUEST_RSP);
-}

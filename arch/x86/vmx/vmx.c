@@ -306,7 +306,6 @@ void arch_vcpu_run(struct vcpu *v, uint64_t quantum)
 			return;
 		}
 		v->launched = true;
-		x->rsp_valid = false;
 		x->exit_reason = (uint32_t)vmread(VMCS_EXIT_REASON);
 		if (x->exit_reason & EXIT_REASON_FAILED_VMENTRY) {
 			report_failed_entry_exit(v, x->exit_reason);

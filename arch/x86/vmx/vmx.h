@@ -59,7 +59,6 @@ struct vmx_vcpu {
 	uint64_t exit_qual;
 	uint64_t exit_tsc;
 	uint64_t deadline;            /* TSC at which the quantum ends; 0 = none */
-	bool rsp_valid;               /* regs.gpr[RSP] holds the guest RSP */
 };
 
 static inline struct vmx_vcpu *to_vmx(struct vcpu *v)
@@ -72,13 +71,25 @@ static inline struct vmx_vm *to_vmx_vm(struct vm *vm)
 	return vm->arch;
 }
 
+/* Power-on values of guest MSRs (SDM Vol. 4 2.1; 13.12.4 for the PAT). */
+#define GUEST_PAT_RESET   0x0007040600070406ULL
+#define MTRR_DEF_TYPE_RESET 0xc06ULL   /* MTRRs on, default type WB */
+/* IA32_MISC_ENABLE as reported: fast strings, BTS and PEBS unavailable. */
+#define MISC_ENABLE_RESET ((1ULL << 0) | (1ULL << 11) | (1ULL << 12))
+
 /* vmx.c */
-uint64_t vmx_vcpu_guest_rsp(struct vcpu *v);
+void vmx_forget_vcpu(struct vcpu *v);
 
 /* vmcs.c: program a fresh VMCS for v (current VMCS must be v's). */
 void vmcs_setup(struct vcpu *v);
 void vmcs_set_guest_real_mode(uint64_t cs_base, uint16_t cs_sel, uint64_t rip);
 void vmcs_dump_guest(struct vcpu *v);
+void vmx_set_guest_cr0(uint64_t val);
+void vmx_set_guest_cr4(uint64_t val);
+uint64_t vmx_cr4_host_owned(void);
+
+/* exit_msr.c */
+void vmx_msr_bitmap_init(uint8_t *bm);
 
 /* entry.S: 0 after a VM exit, 1 VMfailInvalid, 2 VMfailValid. */
 int vmx_enter(struct x86_regs *regs, int launched);
