@@ -209,6 +209,27 @@ else
 	grep -q '^vireo: timeout after 4 s$' "$T/err" && ok "  ...timeout message" || bad "  ...timeout message" "$(cat "$T/err")"
 fi
 
+# The hypervisor itself on a CPU without VT-x (QEMU's TCG has none), booted
+# as qemu -kernel boots a multiboot1 kernel: it must say why it cannot run
+# guests and end the machine with code 125 through isa-debug-exit.
+ELF32="$ROOT/${BUILD:-build}/vireo32.elf"
+if command -v qemu-system-x86_64 >/dev/null 2>&1 && [ -f "$ELF32" ]; then
+	T2=$(mktemp -d)
+	timeout 60 qemu-system-x86_64 -kernel "$ELF32" -display none -no-reboot -m 128 \
+		-serial "file:$T2/serial" -device isa-debug-exit,iobase=0xf4,iosize=4 >/dev/null 2>&1
+	rc=$?
+	if [ "$rc" = 251 ]; then ok "vireo32.elf under qemu -kernel without VT-x: exit code 125 via isa-debug-exit"
+	else bad "vireo32.elf under qemu -kernel without VT-x: exit code 125 via isa-debug-exit" "qemu exit $rc"; fi
+	if tr -d '\r' <"$T2/serial" | grep -q '^vireo: cannot run guests: CPU has no VT-x (CPUID.1:ECX.VMX=0)$'; then
+		ok "  ...names the cause"
+	else
+		bad "  ...names the cause" "$(cat "$T2/serial")"
+	fi
+	rm -rf "$T2"
+else
+	bad "qemu-system-x86_64 or $ELF32 missing (make deps; make kernel)"
+fi
+
 total=$((pass + fail))
 if [ "$skip" -gt 0 ]; then
 	echo "tools: $pass passed, $fail failed, $skip skipped"

@@ -127,6 +127,9 @@ int arch_virt_init(char *err, size_t errlen)
 	memset(vmx_cpu.io_bitmap_b, 0xff, 4096);
 	if (vmx_turn_on(err, errlen))
 		return -1;
+	if (!vmx_cpu.ctls.has_preempt_timer)
+		printk(LOG_WARN, "vmx: no VMX-preemption timer: VMs are switched only when they "
+		       "exit, so a guest that never exits keeps the CPU\n");
 	printk(LOG_INFO, "vmx: VT-x on: VMCS revision %u, EPT%s%s, unrestricted guest%s%s, "
 	       "TSC %llu kHz\n", vmx_cpu.revision, vmx_cpu.ctls.ept_2m ? " 2M" : "",
 	       vmx_cpu.ctls.ept_1g ? " 1G" : "", vmx_cpu.ctls.has_vpid ? ", VPID" : "",
@@ -313,6 +316,9 @@ void arch_vcpu_run(struct vcpu *v, uint64_t quantum)
 		}
 		account = true;
 		if (vmx_handle_exit(v) == EXIT_YIELD)
+			break;
+		/* Without a preemption timer the quantum ends at the next exit. */
+		if (x->deadline && !vmx_cpu.ctls.has_preempt_timer && rdtsc() >= x->deadline)
 			break;
 	}
 	if (account)
