@@ -105,7 +105,7 @@ static void check_orphans(struct launch *l)
 	}
 }
 
-static void create_vms(struct launch *l)
+static void create_vms(struct launch *l, bool stats)
 {
 	bool prefix = count_vm_specs(l) > 1;
 	char err[200];
@@ -137,6 +137,7 @@ static void create_vms(struct launch *l)
 		       vm->name, s->vm.type == VM_IMAGE_RAW ? "raw image (real mode)" : "multiboot",
 		       (unsigned long long)(vm->mem.size >> 20), vm->nvcpus,
 		       vm->nvcpus > 1 ? "s" : "", (unsigned long long)vm->boot.entry);
+		vm->stats.timing = stats;
 		l->vms[l->nvms++] = vm;
 	}
 }
@@ -190,7 +191,7 @@ int vireo_launch(const struct boot_info *bi, const struct hv_options *opts)
 
 	parse_modules(&l, bi);
 	check_orphans(&l);
-	create_vms(&l);
+	create_vms(&l, opts->stats);
 	if (l.nvms == 0)
 		printk(LOG_ERR, "vireo: no VM to run\n");
 	else

@@ -20,10 +20,14 @@ void stats_print(const char *title, const struct vm_stats *s, int indent)
 	for (unsigned i = 0; i < STATS_MAX_REASONS; i++) {
 		if (s->count[i] == 0)
 			continue;
-		printk(LOG_ERR, "%*s  %-28s %10llu exits %12llu ticks %8llu/exit\n", indent, "",
-		       arch_exit_name(i), (unsigned long long)s->count[i],
-		       (unsigned long long)s->ticks[i],
-		       (unsigned long long)(s->ticks[i] / s->count[i]));
+		if (s->timing)
+			printk(LOG_ERR, "%*s  %-28s %10llu exits %12llu ticks %8llu/exit\n", indent,
+			       "", arch_exit_name(i), (unsigned long long)s->count[i],
+			       (unsigned long long)s->ticks[i],
+			       (unsigned long long)(s->ticks[i] / s->count[i]));
+		else
+			printk(LOG_ERR, "%*s  %-28s %10llu exits\n", indent, "", arch_exit_name(i),
+			       (unsigned long long)s->count[i]);
 	}
 	if (s->unclaimed_pio)
 		printk(LOG_ERR, "%*s  unclaimed port accesses: %llu\n", indent, "",

@@ -4,6 +4,7 @@
 #ifndef VIREO_CORE_STATS_H
 #define VIREO_CORE_STATS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define STATS_MAX_REASONS 80
@@ -13,6 +14,7 @@ struct vm_stats {
 	uint64_t ticks[STATS_MAX_REASONS];
 	uint64_t exits;
 	uint64_t unclaimed_pio;
+	bool timing;       /* measure ticks too (--stats): two RDTSC per exit */
 };
 
 static inline void stats_account(struct vm_stats *s, unsigned reason, uint64_t ticks)

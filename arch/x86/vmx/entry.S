@@ -1,7 +1,14 @@
-/* VM entry and exit (SDM Vol. 3C 26, 27). vmx_enter(regs, launched) loads
- * the guest's general registers from *regs and enters the guest; the CPU
- * comes back at vmx_exit with RSP as written to HOST_RSP below, where the
- * regs pointer waits. The guest's RSP/RIP/RFLAGS live in the VMCS. */
+/* VM entry and exit (SDM Vol. 3C 26, 27).
+ *
+ * vmx_enter(regs, launched) saves the host's callee-saved registers once,
+ * points HOST_RSP at its frame and enters the guest. At every VM exit the
+ * CPU lands on vmx_exit with that RSP; the guest's general registers are
+ * stored into *regs and vmx_exit_dispatch(regs) (C) handles the exit. If
+ * it returns 0 the guest is resumed straight away: the common exit costs
+ * no return to the run loop and no reload of host registers. Otherwise
+ * vmx_enter returns 0 to its caller. It returns 1 or 2 when VMLAUNCH or
+ * VMRESUME itself fails (VMfailInvalid / VMfailValid). The guest's RSP,
+ * RIP and RFLAGS live in the VMCS. */
 
 #define VMCS_HOST_RSP 0x6c14
 
@@ -21,20 +28,8 @@
 #define R_R14 112
 #define R_R15 120
 
-	.text
-	.globl vmx_enter
-vmx_enter:
-	pushq %rbp
-	pushq %rbx
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
-	pushq %rdi                      /* regs, found again at exit */
-	movq $VMCS_HOST_RSP, %rax
-	vmwrite %rsp, %rax
-
-	testl %esi, %esi                /* flags survive the loads below */
+/* Load the guest's registers from *%rdi (%rdi last). */
+.macro LOAD_GUEST
 	movq R_RAX(%rdi), %rax
 	movq R_RCX(%rdi), %rcx
 	movq R_RDX(%rdi), %rdx
@@ -50,16 +45,32 @@ vmx_enter:
 	movq R_R14(%rdi), %r14
 	movq R_R15(%rdi), %r15
 	movq R_RDI(%rdi), %rdi
-	jnz 1f
+.endm
+
+	.text
+	.globl vmx_enter
+vmx_enter:
+	pushq %rbp
+	pushq %rbx
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	pushq %rdi                      /* regs, found again at exit */
+	movq $VMCS_HOST_RSP, %rax
+	vmwrite %rsp, %rax
+	testl %esi, %esi                /* flags survive the loads below */
+	LOAD_GUEST
+	jnz resume
 	vmlaunch
-	jmp 2f
-1:	vmresume
-2:	/* Entry failed: CF=1 VMfailInvalid, ZF=1 VMfailValid. */
+	jmp fail
+resume:
+	vmresume
+fail:	/* CF=1 VMfailInvalid, ZF=1 VMfailValid */
 	movl $1, %eax
 	movl $2, %ecx
 	cmovzl %ecx, %eax
-	addq $8, %rsp
-	jmp 3f
+	jmp leave
 
 	.globl vmx_exit
 vmx_exit:
@@ -81,9 +92,18 @@ vmx_exit:
 	movq %r15, R_R15(%rdi)
 	popq %rax
 	movq %rax, R_RDI(%rdi)
-	addq $8, %rsp
+	xorl %ebp, %ebp                 /* stack traces end here */
+	call vmx_exit_dispatch          /* rdi = regs; rsp is 16-byte aligned here */
+	testl %eax, %eax
+	jnz done
+	movq (%rsp), %rdi
+	LOAD_GUEST
+	jmp resume                      /* a failed VMRESUME is reported as usual */
+done:
 	xorl %eax, %eax
-3:	popq %r15
+leave:
+	addq $8, %rsp
+	popq %r15
 	popq %r14
 	popq %r13
 	popq %r12

@@ -55,15 +55,17 @@ enum exit_action vmexit_fatal(struct vcpu *v, const char *fmt, ...)
 	return EXIT_YIELD;
 }
 
-enum exit_action vmx_handle_exit(struct vcpu *v)
+static enum exit_action __attribute__((noinline, cold)) unhandled(struct vcpu *v, uint32_t reason)
 {
-	uint32_t reason = to_vmx(v)->exit_reason & EXIT_REASON_BASIC_MASK;
-	vmx_exit_handler h = reason <= EXIT_REASON_MAX ? exit_table[reason] : NULL;
-
-	if (h)
-		return h(v);
 	return vmexit_fatal(v, "vCPU %u: unhandled VM exit '%s' (reason %u) at RIP 0x%llx, "
 			    "qualification 0x%llx", v->id, vmx_exit_reason_name(reason), reason,
 			    (unsigned long long)vmread(VMCS_GUEST_RIP),
 			    (unsigned long long)vmread(VMCS_EXIT_QUALIFICATION));
+}
+
+enum exit_action vmx_handle_exit(struct vcpu *v, uint32_t reason)
+{
+	vmx_exit_handler h = reason <= EXIT_REASON_MAX ? exit_table[reason] : NULL;
+
+	return h ? h(v) : unhandled(v, reason);
 }

@@ -2,6 +2,8 @@
 #ifndef VIREO_ARCH_X86_VMX_EXIT_H
 #define VIREO_ARCH_X86_VMX_EXIT_H
 
+#include <stdint.h>
+
 struct vcpu;
 
 enum exit_action {
@@ -11,7 +13,8 @@ enum exit_action {
 
 typedef enum exit_action (*vmx_exit_handler)(struct vcpu *v);
 
-enum exit_action vmx_handle_exit(struct vcpu *v);
+/* Runs the handler for basic exit reason 'reason'. */
+enum exit_action vmx_handle_exit(struct vcpu *v, uint32_t reason);
 
 /* Handlers, one file per family. */
 enum exit_action vmexit_io(struct vcpu *v);            /* exit_io.c */

@@ -155,6 +155,7 @@ int arch_vcpu_init(struct vcpu *v, char *err, size_t errlen)
 	if (!x)
 		goto oom;
 	v->arch = x;
+	x->vcpu = v;
 	x->vmcs = kzalloc(4096);
 	x->xsave_area = kzalloc(vmx_cpu.xsave_size > 4096 ? vmx_cpu.xsave_size : 4096);
 	if (!x->vmcs || !x->xsave_area)

@@ -266,7 +266,9 @@ static void report_failed_entry_exit(struct vcpu *v, uint32_t reason)
 }
 
 /* The VMX-preemption timer counts down every 2^shift TSC ticks (SDM
- * 25.5.1); with no deadline it is set to its maximum and ignored. */
+ * 25.5.1); with no deadline it is set to its maximum and ignored. With
+ * "save VMX-preemption timer value" (always used when the timer exists)
+ * it resumes across exits, so it is armed once per time slice. */
 static void arm_timer(struct vmx_vcpu *x)
 {
 	uint64_t left, now;
@@ -282,46 +284,41 @@ static void arm_timer(struct vmx_vcpu *x)
 	vmwrite(VMCS_PREEMPTION_TIMER_VALUE, left > 0xffffffffu ? 0xffffffffu : left);
 }
 
+/* Called by entry.S at every VM exit with the guest's registers saved.
+ * The ticks accounted run from here to the return: the handler's cost. */
+int vmx_exit_dispatch(struct x86_regs *regs)
+{
+	struct vmx_vcpu *x = (struct vmx_vcpu *)regs;
+	struct vcpu *v = x->vcpu;
+	struct vm_stats *st = &v->vm->stats;
+	uint64_t t0 = st->timing ? rdtsc() : 0;
+	enum exit_action act;
+
+	v->launched = true;
+	x->exit_reason = (uint32_t)vmread(VMCS_EXIT_REASON);
+	if (x->exit_reason & EXIT_REASON_FAILED_VMENTRY) {
+		report_failed_entry_exit(v, x->exit_reason);
+		return 1;
+	}
+	act = vmx_handle_exit(v, x->exit_reason & EXIT_REASON_BASIC_MASK);
+	stats_account(st, x->exit_reason & EXIT_REASON_BASIC_MASK, st->timing ? rdtsc() - t0 : 0);
+	if (act == EXIT_YIELD || v->state != VCPU_RUNNABLE)
+		return 1;
+	/* Without a preemption timer the quantum ends at the next exit. */
+	if (x->deadline && !vmx_cpu.ctls.has_preempt_timer && rdtsc() >= x->deadline)
+		return 1;
+	return 0;
+}
+
 void arch_vcpu_run(struct vcpu *v, uint64_t quantum)
 {
 	struct vmx_vcpu *x = to_vmx(v);
-	bool account = false;
 	int rc;
-
-	/* With "save VMX-preemption timer value" the timer resumes from where
-	 * the last exit left it, so it is armed once per slice; otherwise it
-	 * restarts from the VMCS value at every entry and is re-armed. */
-	bool rearm = !(vmx_cpu.ctls.exit & VM_EXIT_SAVE_PREEMPTION_TIMER);
 
 	switch_to(v);
 	x->deadline = quantum ? rdtsc() + quantum : 0;
 	arm_timer(x);
-	while (v->state == VCPU_RUNNABLE) {
-		if (x->deadline && rearm)
-			arm_timer(x);
-		if (account)
-			stats_account(&v->vm->stats, x->exit_reason & EXIT_REASON_BASIC_MASK,
-				      rdtsc() - x->exit_tsc);
-		rc = vmx_enter(&x->regs, v->launched);
-		x->exit_tsc = rdtsc();
-		if (rc) {
-			report_entry_failure(v, rc);
-			return;
-		}
-		v->launched = true;
-		x->exit_reason = (uint32_t)vmread(VMCS_EXIT_REASON);
-		if (x->exit_reason & EXIT_REASON_FAILED_VMENTRY) {
-			report_failed_entry_exit(v, x->exit_reason);
-			return;
-		}
-		account = true;
-		if (vmx_handle_exit(v) == EXIT_YIELD)
-			break;
-		/* Without a preemption timer the quantum ends at the next exit. */
-		if (x->deadline && !vmx_cpu.ctls.has_preempt_timer && rdtsc() >= x->deadline)
-			break;
-	}
-	if (account)
-		stats_account(&v->vm->stats, x->exit_reason & EXIT_REASON_BASIC_MASK,
-			      rdtsc() - x->exit_tsc);
+	rc = vmx_enter(&x->regs, v->launched);
+	if (rc)
+		report_entry_failure(v, rc);
 }

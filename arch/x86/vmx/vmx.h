@@ -44,7 +44,8 @@ struct vmx_vm {
 
 /* Per-vCPU backend state. 'regs' is what the entry/exit assembly saves. */
 struct vmx_vcpu {
-	struct x86_regs regs;
+	struct x86_regs regs;         /* first: entry.S hands &regs to C */
+	struct vcpu *vcpu;
 	void *vmcs;
 	uint16_t vpid;
 	struct vlapic lapic;
@@ -91,7 +92,10 @@ uint64_t vmx_cr4_host_owned(void);
 /* exit_msr.c */
 void vmx_msr_bitmap_init(uint8_t *bm);
 
-/* entry.S: 0 after a VM exit, 1 VMfailInvalid, 2 VMfailValid. */
+/* entry.S: runs the guest, calling vmx_exit_dispatch() at each exit,
+ * until it returns non-zero; then 0. 1 VMfailInvalid, 2 VMfailValid. */
 int vmx_enter(struct x86_regs *regs, int launched);
+/* vmx.c: 0 to resume the guest at once, 1 to return from vmx_enter. */
+int vmx_exit_dispatch(struct x86_regs *regs);
 
 #endif
