@@ -22,6 +22,8 @@ struct vcpu {
 	enum vcpu_state state;
 	bool halted_irq_off;     /* halted with interrupts disabled: for good */
 	bool launched;           /* the backend has entered it once */
+	bool need_resched;       /* another vCPU became runnable: give up the CPU
+				  * at the next exit so the scheduler re-plans */
 	uint8_t sipi_vector;     /* start page of an AP (SIPI vector) */
 	void *arch;              /* backend state (struct vmx_vcpu) */
 };

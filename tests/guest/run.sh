@@ -18,7 +18,7 @@ G=$BUILD/guests
 OUT=$BUILD/guest-tests
 
 SCENARIOS="realmode cpuid hypercall hypercall64 portio portio64 msr msr64 exceptions exceptions64
-	lapic mbinfo fpu pattern overrun triple garbage"
+	lapic mbinfo fpu pattern overrun triple garbage smp2 smp4 smp2x2apic"
 
 # Lines no scenario may print: a failed check or a failed RESULT.
 FORBID_DEFAULT=('^(\[[^]]*\] )?FAIL ' 'RESULT: FAIL')
@@ -130,6 +130,21 @@ sc_garbage() {
 	RC="0 126"
 	# the sibling's lines may or may not carry a prefix once the garbage VM is refused
 	REQUIRE=('refused|not a multiboot kernel' '^(\[sibling\] )?pattern 0x3C intact' '^(\[sibling\] )?RESULT: PASS')
+}
+
+sc_smp() { # sc_smp NCPUS [--append ...]: INIT/SIPI start of the APs (guests/tests/smp.c)
+	local n=$1 i
+	shift
+	single smp --smp "$n" "$@"
+	REQUIRE+=("smp: $n cpus up" 'ok ap-count' 'ok ipi-to-missing-apic-id-ignored' 'ok sipi-to-running-ap-ignored')
+	for ((i = 1; i < n; i++)); do REQUIRE+=("ok ap $i started \\(apic id $i\\)"); done
+	FORBID+=('^(\[[^]]*\] )?skip ')
+}
+sc_smp2() { sc_smp 2; }
+sc_smp4() { sc_smp 4; }
+sc_smp2x2apic() {
+	sc_smp 2 --append x2apic=1
+	REQUIRE+=('smp test \(on Vireo, x2APIC\)' 'ok bsp-x2apic-enabled')
 }
 
 # run_one NAME: runs a scenario, writes $OUT/NAME.result (one line)

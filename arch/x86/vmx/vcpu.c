@@ -87,17 +87,25 @@ void arch_vm_destroy(struct vm *vm)
 #define ICR_DM_INIT    5
 #define ICR_DM_STARTUP 6
 #define ICR_SHORTHAND(icr) (((icr) >> 18) & 3)
+#define ICR_LEVEL_ASSERT   (1u << 14)
+#define ICR_TRIGGER_LEVEL  (1u << 15)
 
 static void deliver_ipi(struct vcpu *from, struct vcpu *to, uint32_t icr)
 {
 	switch (ICR_DELIVERY_MODE(icr)) {
 	case ICR_DM_INIT:
+		/* INIT level de-assert (level-triggered, level 0) only
+		 * synchronises arbitration IDs on old CPUs: no effect. */
+		if ((icr & ICR_TRIGGER_LEVEL) && !(icr & ICR_LEVEL_ASSERT))
+			break;
 		if (to->state != VCPU_STOPPED && !vcpu_is_bsp(to))
 			to->state = VCPU_WAIT_SIPI;
 		break;
 	case ICR_DM_STARTUP:
-		if (to->state == VCPU_WAIT_SIPI)
+		if (to->state == VCPU_WAIT_SIPI) {
 			arch_vcpu_start_at_sipi(to, (uint8_t)icr);
+			from->need_resched = true;
+		}
 		break;
 	default:
 		pr_debug("vm %s: vCPU %u sends IPI 0x%x to vCPU %u: interrupt delivery "

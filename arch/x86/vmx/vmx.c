@@ -302,8 +302,10 @@ int vmx_exit_dispatch(struct x86_regs *regs)
 	}
 	act = vmx_handle_exit(v, x->exit_reason & EXIT_REASON_BASIC_MASK);
 	stats_account(st, x->exit_reason & EXIT_REASON_BASIC_MASK, st->timing ? rdtsc() - t0 : 0);
-	if (act == EXIT_YIELD || v->state != VCPU_RUNNABLE)
+	if (act == EXIT_YIELD || v->state != VCPU_RUNNABLE || v->need_resched) {
+		v->need_resched = false;
 		return 1;
+	}
 	/* Without a preemption timer the quantum ends at the next exit. */
 	if (x->deadline && !vmx_cpu.ctls.has_preempt_timer && rdtsc() >= x->deadline)
 		return 1;
