@@ -69,6 +69,12 @@ $(foreach t,$(GUEST_DEMOS32),$(eval $(call guest32_rule,$(t),demo)))
 $(foreach t,$(GUEST_TESTS64),$(eval $(call guest64_rule,$(t)64,$(t))))
 $(foreach t,$(GUEST_ONLY64),$(eval $(call guest64_rule,$(t),$(t))))
 
+# ---- smp: the C test plus its real-mode AP trampoline (two objects)
+guests: $(GB)/smp.elf
+$(GB)/smp.elf: $(GB)/obj32/tests/smp.o $(GB)/obj32/tests/smp_trampoline.o $(GUEST_LIB32) guests/lib/guest.ld
+	@mkdir -p $(dir $@)
+	$(GUEST_LD) -m elf_i386 $(GUEST_LDFLAGS) -o $@ $(GUEST_LIB32) $(GB)/obj32/tests/smp.o $(GB)/obj32/tests/smp_trampoline.o
+
 # ---- the raw real-mode image: flat binary linked at 0x7c00 (also a valid boot sector)
 $(GB)/obj16/realmode.o: guests/tests/realmode.S
 	@mkdir -p $(dir $@)
@@ -81,3 +87,4 @@ $(GB)/realmode.bin: $(GB)/obj16/realmode.elf
 	$(GUEST_OBJCOPY) -O binary -j .text $< $@
 
 -include $(wildcard $(GB)/obj32/*/*.d $(GB)/obj64/*/*.d)
+-include guests/bench/bench.mk
