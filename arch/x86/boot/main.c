@@ -81,7 +81,7 @@ static void mask_legacy_pic(void)
 void kmain(uint32_t magic, uint32_t info)
 {
 	struct hv_options opts;
-	char err[200];
+	char err[200] = "";
 	int code;
 
 	/* Neither qemu -kernel nor every loader promises a zeroed .bss. */
@@ -91,8 +91,14 @@ void kmain(uint32_t magic, uint32_t info)
 	gdt_init();
 	idt_init();
 	printk(LOG_ERR, "Vireo hypervisor\n");
-	if (bootinfo_parse(magic, info, map_identity, NULL, &boot_info, err, sizeof(err))) {
-		printk(LOG_ERR, "vireo: bad boot information: %s\n", err);
+	if (bootinfo_parse(magic, info, map_identity, NULL, &boot_info, err, sizeof(err)) &&
+	    boot_info.nmem > 0) {
+		/* Too many modules, an over-long string: run what was read. */
+		printk(LOG_ERR, "vireo: boot information: %s; continuing with the %d module%s "
+		       "read before it\n", err, boot_info.nmods, boot_info.nmods == 1 ? "" : "s");
+	} else if (boot_info.nmem == 0) {
+		printk(LOG_ERR, "vireo: bad boot information: %s\n",
+		       err[0] ? err : "no memory map");
 		printk(LOG_ERR, "vireo: result %d\n", VIREO_RESULT_FAILED);
 		machine_shutdown(VIREO_RESULT_FAILED);
 	}
