@@ -36,6 +36,8 @@ int bus_add_pio(struct bus *bus, uint16_t base, uint16_t len, bus_pio_fn fn,
 		.base = base, .len = len, .access = fn, .dev = dev,
 		.name = name,
 	};
+	for (uint32_t p = base; p < (uint32_t)base + len; p++)
+		bus->pio_index[p] = (uint8_t)bus->npio;
 	return 0;
 }
 
@@ -64,13 +66,9 @@ int bus_add_mmio(struct bus *bus, uint64_t base, uint64_t len, bus_mmio_fn fn,
 static const struct bus_pio_region *bus_find_pio(const struct bus *bus,
 						 uint16_t port)
 {
-	for (int i = 0; i < bus->npio; i++) {
-		const struct bus_pio_region *r = &bus->pio[i];
+	unsigned i = bus->pio_index[port];
 
-		if (port >= r->base && (uint32_t)port - r->base < r->len)
-			return r;
-	}
-	return NULL;
+	return i ? &bus->pio[i - 1] : NULL;
 }
 
 /* All-ones of the access width: what an ISA bus with nothing driving it

@@ -41,6 +41,8 @@ struct bus {
 	struct bus_pio_region pio[BUS_MAX_PIO];
 	struct bus_mmio_region mmio[BUS_MAX_MMIO];
 	int npio, nmmio;
+	uint8_t pio_index[65536];        /* port -> region + 1, 0 = none: one load
+					  * per access instead of a search */
 	uint64_t unclaimed_pio;          /* accesses to no device, counted */
 	uint8_t unclaimed_seen[65536 / 8]; /* ports already logged once */
 };

@@ -9,7 +9,7 @@
 #include "lib/libc.h"
 #include "lib/printk.h"
 
-static const vmx_exit_handler exit_table[EXIT_REASON_MAX + 1] = {
+const vmx_exit_handler vmx_exit_table[EXIT_REASON_MAX + 1] = {
 	[EXIT_REASON_EXCEPTION_NMI]      = vmexit_exception_nmi,
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = vmexit_external_interrupt,
 	[EXIT_REASON_TRIPLE_FAULT]       = vmexit_triple_fault,
@@ -55,7 +55,7 @@ enum exit_action vmexit_fatal(struct vcpu *v, const char *fmt, ...)
 	return EXIT_YIELD;
 }
 
-static enum exit_action __attribute__((noinline, cold)) unhandled(struct vcpu *v, uint32_t reason)
+enum exit_action vmx_exit_unhandled(struct vcpu *v, uint32_t reason)
 {
 	return vmexit_fatal(v, "vCPU %u: unhandled VM exit '%s' (reason %u) at RIP 0x%llx, "
 			    "qualification 0x%llx", v->id, vmx_exit_reason_name(reason), reason,
@@ -63,9 +63,3 @@ static enum exit_action __attribute__((noinline, cold)) unhandled(struct vcpu *v
 			    (unsigned long long)vmread(VMCS_EXIT_QUALIFICATION));
 }
 
-enum exit_action vmx_handle_exit(struct vcpu *v, uint32_t reason)
-{
-	vmx_exit_handler h = reason <= EXIT_REASON_MAX ? exit_table[reason] : NULL;
-
-	return h ? h(v) : unhandled(v, reason);
-}

@@ -13,8 +13,19 @@ enum exit_action {
 
 typedef enum exit_action (*vmx_exit_handler)(struct vcpu *v);
 
-/* Runs the handler for basic exit reason 'reason'. */
-enum exit_action vmx_handle_exit(struct vcpu *v, uint32_t reason);
+#include "arch/x86/vmx/vmcs_fields.h"
+
+extern const vmx_exit_handler vmx_exit_table[EXIT_REASON_MAX + 1];
+enum exit_action vmx_exit_unhandled(struct vcpu *v, uint32_t reason)
+	__attribute__((cold, noinline));
+
+/* Runs the handler for basic exit reason 'reason' (table in exit.c). */
+static inline enum exit_action vmx_handle_exit(struct vcpu *v, uint32_t reason)
+{
+	vmx_exit_handler h = reason <= EXIT_REASON_MAX ? vmx_exit_table[reason] : 0;
+
+	return h ? h(v) : vmx_exit_unhandled(v, reason);
+}
 
 /* Handlers, one file per family. */
 enum exit_action vmexit_io(struct vcpu *v);            /* exit_io.c */

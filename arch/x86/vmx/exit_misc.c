@@ -1,8 +1,7 @@
-/* Exits for single instructions and events: CPUID, HLT, VMCALL, cache
+/* Exits for single instructions and events: HLT, VMCALL, cache
  * flushes, VMX instructions, triple fault, NMI/exceptions, interrupts,
  * the preemption timer. */
 #include "arch/x86/cpu/cpu.h"
-#include "arch/x86/vmx/cpuid_policy.h"
 #include "arch/x86/vmx/exit.h"
 #include "arch/x86/vmx/guest.h"
 #include "arch/x86/vmx/vmcs_fields.h"
@@ -13,31 +12,6 @@
 #include "core/hypercall_abi.h"
 #include "lib/libc.h"
 #include "lib/printk.h"
-
-enum exit_action vmexit_cpuid(struct vcpu *v)
-{
-	struct x86_regs *r = &to_vmx(v)->regs;
-	uint32_t leaf = (uint32_t)r->gpr[GPR_RAX], sub = (uint32_t)r->gpr[GPR_RCX];
-	struct cpuid_regs host, out;
-	struct cpuid_vcpu_info vi = {
-		.apic_id = v->id,
-		.nr_vcpus = v->vm->nvcpus,
-		.guest_osxsave = (vmread(VMCS_GUEST_CR4) & X86_CR4_OSXSAVE) != 0,
-		.guest_x2apic_ok = true,
-		.host_max_basic = vmx_cpu.max_basic_leaf,
-	};
-
-	/* The guest's XCR0 is loaded while it runs, so leaf 0xD sizes come
-	 * out for the guest's XCR0, as on hardware. */
-	cpuid_count(leaf, sub, &host.eax, &host.ebx, &host.ecx, &host.edx);
-	cpuid_policy_apply(leaf, sub, &host, &vi, &out);
-	r->gpr[GPR_RAX] = out.eax;
-	r->gpr[GPR_RBX] = out.ebx;
-	r->gpr[GPR_RCX] = out.ecx;
-	r->gpr[GPR_RDX] = out.edx;
-	guest_skip_insn();
-	return EXIT_CONTINUE;
-}
 
 /* Without interrupt delivery (a later step), a halted vCPU has nothing to
  * wake it; the scheduler ends the VM once none of its vCPUs can run. */
@@ -52,7 +26,7 @@ enum exit_action vmexit_hlt(struct vcpu *v)
 enum exit_action vmexit_vmcall(struct vcpu *v)
 {
 	struct x86_regs *r = &to_vmx(v)->regs;
-	bool wide = guest_cpu_mode() == X86_MODE_LONG64;
+	bool wide = guest_in_64bit_mode();
 	uint64_t mask = wide ? ~0ULL : 0xffffffffULL;
 	uint64_t args[4] = { r->gpr[GPR_RBX] & mask, r->gpr[GPR_RCX] & mask,
 			     r->gpr[GPR_RDX] & mask, r->gpr[GPR_RSI] & mask };

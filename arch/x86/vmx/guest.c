@@ -36,11 +36,7 @@ enum x86_cpu_mode guest_cpu_mode(void)
 	return (cs_ar & VMX_AR_DB) ? X86_MODE_PROT32 : X86_MODE_PROT16;
 }
 
-/* CPL is SS.DPL (SDM 24.4.1 notes this is what VMX keeps). */
-unsigned guest_cpl(void)
-{
-	return (unsigned)((vmread(VMCS_GUEST_SS_AR) & VMX_AR_DPL_MASK) >> VMX_AR_DPL_SHIFT);
-}
+
 
 uint64_t guest_seg_base(enum x86_seg seg)
 {
@@ -123,14 +119,3 @@ void guest_inject_pf(struct vcpu *v, uint64_t la, uint32_t error)
 	guest_inject_exception(v, X86_EXC_PF, true, error);
 }
 
-void guest_skip_insn(void)
-{
-	uint64_t rip = vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_INSTRUCTION_LEN);
-	uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
-
-	vmwrite(VMCS_GUEST_RIP, rip);
-	/* Completing an instruction ends STI / MOV SS blocking (SDM 26.3.1.5). */
-	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
-		vmwrite(VMCS_GUEST_INTERRUPTIBILITY,
-			intr & ~(uint64_t)(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
-}

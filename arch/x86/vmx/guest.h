@@ -9,12 +9,27 @@
 
 #include "arch/x86/emulate/decode.h"
 #include "arch/x86/emulate/pagewalk.h"
+#include "arch/x86/cpu/cpu.h"
+#include "arch/x86/vmx/vmcs_fields.h"
+#include "arch/x86/vmx/vmx_asm.h"
 
 struct vcpu;
 
 void guest_paging(struct x86_paging *pg);
 enum x86_cpu_mode guest_cpu_mode(void);
-unsigned guest_cpl(void);
+/* 64-bit mode: IA-32e active and CS.L (SDM 3.4.5). */
+static inline bool guest_in_64bit_mode(void)
+{
+	return (vmread(VMCS_GUEST_CS_AR) & VMX_AR_L) &&
+	       (vmread(VMCS_GUEST_IA32_EFER) & X86_EFER_LMA);
+}
+
+/* CPL is SS.DPL (SDM 24.4.1 notes this is what VMX keeps). */
+static inline unsigned guest_cpl(void)
+{
+	return (unsigned)((vmread(VMCS_GUEST_SS_AR) & VMX_AR_DPL_MASK) >> VMX_AR_DPL_SHIFT);
+}
+
 uint64_t guest_seg_base(enum x86_seg seg);
 int guest_read_phys(void *vm, uint64_t gpa, void *buf, unsigned size);
 /* seg:offset -> guest-physical; negative x86_walk code on a fault. */
@@ -29,6 +44,17 @@ void guest_inject_gp(struct vcpu *v);
 void guest_inject_ud(struct vcpu *v);
 void guest_inject_pf(struct vcpu *v, uint64_t la, uint32_t error);
 
-void guest_skip_insn(void);
+/* Past the instruction that exited; completing it ends STI and MOV SS
+ * blocking (SDM 26.3.1.5). */
+static inline void guest_skip_insn(void)
+{
+	uint64_t rip = vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_INSTRUCTION_LEN);
+	uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
+
+	vmwrite(VMCS_GUEST_RIP, rip);
+	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
+		vmwrite(VMCS_GUEST_INTERRUPTIBILITY,
+			intr & ~(uint64_t)(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+}
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "arch/x86/ept/ept.h"
 #include "arch/x86/regs.h"
+#include "arch/x86/vmx/cpuid_policy.h"
 #include "arch/x86/vmx/vmx_caps.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
@@ -42,6 +43,9 @@ struct vmx_vm {
 	uint8_t *msr_bitmap;
 };
 
+#define VMX_CPUID_CACHED_BASIC 0x20   /* leaves 0..0x1f */
+#define VMX_CPUID_CACHED_HV    2      /* 0x40000000, 0x40000001 */
+
 /* Per-vCPU backend state. 'regs' is what the entry/exit assembly saves. */
 struct vmx_vcpu {
 	struct x86_regs regs;         /* first: entry.S hands &regs to C */
@@ -60,6 +64,11 @@ struct vmx_vcpu {
 	uint64_t exit_qual;
 	uint64_t exit_tsc;
 	uint64_t deadline;            /* TSC at which the quantum ends; 0 = none */
+	/* CPUID answers that never change for this vCPU (cpuid.c). */
+	bool cpuid_ready;
+	bool cpuid_valid[VMX_CPUID_CACHED_BASIC];
+	struct cpuid_regs cpuid_basic[VMX_CPUID_CACHED_BASIC];
+	struct cpuid_regs cpuid_hv[VMX_CPUID_CACHED_HV];
 };
 
 static inline struct vmx_vcpu *to_vmx(struct vcpu *v)
@@ -88,6 +97,9 @@ void vmcs_dump_guest(struct vcpu *v);
 void vmx_set_guest_cr0(uint64_t val);
 void vmx_set_guest_cr4(uint64_t val);
 uint64_t vmx_cr4_host_owned(void);
+
+/* cpuid.c */
+void vmx_cpuid_cache_init(struct vcpu *v);
 
 /* exit_msr.c */
 void vmx_msr_bitmap_init(uint8_t *bm);
