@@ -26,6 +26,14 @@ char *strchr(const char *s, int c);
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* -ffreestanding turns off the compiler's own memcpy/memset, so even a
+ * 16-byte struct clear would be a call. Through __builtin_ the compiler
+ * inlines fixed small sizes and calls the functions above otherwise. */
+#ifndef VIREO_LIBC_IMPL
+#define memcpy(d, s, n) __builtin_memcpy((d), (s), (n))
+#define memset(d, c, n) __builtin_memset((d), (c), (n))
+#define memcmp(a, b, n) __builtin_memcmp((a), (b), (n))
+#endif
 #endif
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

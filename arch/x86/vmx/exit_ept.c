@@ -29,17 +29,19 @@ static int emu_translate(void *ctx, enum x86_seg seg, uint64_t off, bool write, 
 	return guest_translate(ctx, seg, off, write ? X86_ACC_WRITE : 0, gpa, &la);
 }
 
+/* Device first: this is an MMIO exit; RAM only for the other side of a
+ * MOVS between memory and a device. */
 static int emu_phys_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
 {
 	struct vcpu *v = ctx;
 
 	*val = 0;
-	if (vm_read_phys(v->vm, gpa, val, size))
-		return 0;
 	if (is_lapic_page(v, gpa)) {
 		vlapic_mmio_read(&to_vmx(v)->lapic, gpa & (VLAPIC_MMIO_SIZE - 1), size, val);
 		return 0;
 	}
+	if (vm_read_phys(v->vm, gpa, val, size))
+		return 0;
 	return bus_mmio(&v->vm->bus, gpa, size, false, val) == BUS_OK ? 0 : -1;
 }
 
@@ -47,13 +49,51 @@ static int emu_phys_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
 {
 	struct vcpu *v = ctx;
 
-	if (vm_write_phys(v->vm, gpa, &val, size))
-		return 0;
 	if (is_lapic_page(v, gpa)) {
 		vlapic_mmio_write(&to_vmx(v)->lapic, gpa & (VLAPIC_MMIO_SIZE - 1), size, val);
 		return 0;
 	}
+	if (vm_write_phys(v->vm, gpa, &val, size))
+		return 0;
 	return bus_mmio(&v->vm->bus, gpa, size, true, &val) == BUS_OK ? 0 : -1;
+}
+
+/* Only instructions that name RSP need the guest RSP from the VMCS. */
+static bool uses_rsp(const struct x86_insn *insn)
+{
+	return insn->reg == GPR_RSP || insn->mem.base == GPR_RSP || insn->mem.index == GPR_RSP;
+}
+
+/* Decoding dominates an MMIO exit, and drivers touch a register from the
+ * same instruction again and again: keep the last decode per vCPU and
+ * reuse it when the mode and every byte of the instruction are the same. */
+/* The first len (1..15) bytes of two 16-byte buffers are equal. */
+static bool same_prefix(const uint8_t *a, const uint8_t *b, unsigned len)
+{
+	uint64_t a0, a1, b0, b1;
+	uint64_t m0 = len >= 8 ? ~0ULL : (1ULL << (8 * len)) - 1;
+	uint64_t m1 = len <= 8 ? 0 : (1ULL << (8 * (len - 8))) - 1;
+
+	memcpy(&a0, a, 8);
+	memcpy(&a1, a + 8, 8);
+	memcpy(&b0, b, 8);
+	memcpy(&b1, b + 8, 8);
+	return !((a0 ^ b0) & m0) && !((a1 ^ b1) & m1);
+}
+
+static const struct x86_insn *decode_cached(struct vmx_vcpu *x, const uint8_t *bytes,
+					    unsigned n, enum x86_cpu_mode mode)
+{
+	if (x->last_len && x->last_len <= n && x->last_mode == mode &&
+	    same_prefix(x->last_bytes, bytes, x->last_len))
+		return &x->last_insn;
+	x->last_len = 0;
+	if (x86_decode(bytes, n, mode, &x->last_insn))
+		return NULL;
+	memcpy(x->last_bytes, bytes, x->last_insn.length);
+	x->last_len = x->last_insn.length;
+	x->last_mode = (uint8_t)mode;
+	return &x->last_insn;
 }
 
 static enum exit_action emulate_mmio(struct vcpu *v, uint64_t gpa)
@@ -62,32 +102,40 @@ static enum exit_action emulate_mmio(struct vcpu *v, uint64_t gpa)
 	struct x86_regs *r = &x->regs;
 	struct x86_emu_ops ops = { v, emu_translate, emu_phys_read, emu_phys_write };
 	enum x86_cpu_mode mode = guest_cpu_mode();
-	struct x86_insn insn;
-	uint8_t bytes[15];
+	const struct x86_insn *insn;
+	uint8_t bytes[16] = { 0 };
 	char hex[64];
 	unsigned n;
 	int rc;
 
+	uint64_t rflags;
+	bool rsp;
+
 	r->rip = vmread(VMCS_GUEST_RIP);
-	r->rflags = vmread(VMCS_GUEST_RFLAGS);
-	r->gpr[GPR_RSP] = vmread(VMCS_GUEST_RSP);
-	n = guest_fetch_insn(v, r->rip, bytes);
-	if (x86_decode(bytes, n, mode, &insn)) {
+	r->rflags = rflags = vmread(VMCS_GUEST_RFLAGS);
+	n = guest_fetch_insn(v, mode, r->rip, bytes);
+	insn = decode_cached(x, bytes, n, mode);
+	if (!insn) {
 		x86_insn_bytes_str(bytes, n, hex, sizeof(hex));
 		return vmexit_fatal(v, "vCPU %u: cannot emulate MMIO access to GPA 0x%llx at RIP "
 				    "0x%llx: unsupported instruction [%s]", v->id,
 				    (unsigned long long)gpa, (unsigned long long)r->rip, hex);
 	}
-	rc = x86_emulate_mmio(&insn, mode, r, gpa, &ops);
+	rsp = uses_rsp(insn);
+	if (rsp)
+		r->gpr[GPR_RSP] = vmread(VMCS_GUEST_RSP);
+	rc = x86_emulate_mmio(insn, mode, r, gpa, &ops);
 	if (rc) {
-		x86_insn_bytes_str(bytes, insn.length, hex, sizeof(hex));
+		x86_insn_bytes_str(bytes, insn->length, hex, sizeof(hex));
 		return vmexit_fatal(v, "vCPU %u: emulation of %s [%s] at RIP 0x%llx on GPA 0x%llx "
-				    "failed (%d)", v->id, x86_op_name(insn.op), hex,
+				    "failed (%d)", v->id, x86_op_name(insn->op), hex,
 				    (unsigned long long)r->rip, (unsigned long long)gpa, rc);
 	}
 	vmwrite(VMCS_GUEST_RIP, r->rip);
-	vmwrite(VMCS_GUEST_RFLAGS, r->rflags);
-	vmwrite(VMCS_GUEST_RSP, r->gpr[GPR_RSP]);
+	if (r->rflags != rflags)
+		vmwrite(VMCS_GUEST_RFLAGS, r->rflags);
+	if (rsp)
+		vmwrite(VMCS_GUEST_RSP, r->gpr[GPR_RSP]);
 	return v->vm->state == VM_RUNNING ? EXIT_CONTINUE : EXIT_YIELD;
 }
 
@@ -103,11 +151,12 @@ static const char *where(struct vm *vm, uint64_t gpa)
 enum exit_action vmexit_ept_violation(struct vcpu *v)
 {
 	uint64_t gpa = vmread(VMCS_GUEST_PHYSICAL_ADDR);
-	uint64_t qual = vmread(VMCS_EXIT_QUALIFICATION);
+	uint64_t qual;
 	char desc[160];
 
 	if (is_lapic_page(v, gpa) || bus_find_mmio(&v->vm->bus, gpa))
 		return emulate_mmio(v, gpa);
+	qual = vmread(VMCS_EXIT_QUALIFICATION);
 	vmx_describe_ept_violation(qual, desc, sizeof(desc));
 	if (qual & EPT_VIOL_GLA_VALID)
 		return vmexit_fatal(v, "vCPU %u: EPT violation: GPA 0x%llx %s (%llu MiB), linear "

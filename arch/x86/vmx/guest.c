@@ -66,17 +66,35 @@ int guest_translate(struct vcpu *v, enum x86_seg seg, uint64_t offset, unsigned 
 	return x86_walk(&pg, *la, access, guest_read_phys, v->vm, gpa);
 }
 
-unsigned guest_fetch_insn(struct vcpu *v, uint64_t rip, uint8_t *buf)
+/* Code-segment linear address -> guest-physical, for a fetch. With
+ * paging off (real mode, multiboot entry) that is the identity. */
+static int fetch_translate(struct vcpu *v, enum x86_cpu_mode mode, uint64_t la, uint64_t *gpa)
 {
+	struct x86_paging pg;
+
+	if (mode != X86_MODE_LONG64)
+		la &= 0xffffffffu;
+	if (!(vmread(VMCS_GUEST_CR0) & X86_CR0_PG)) {
+		*gpa = la;
+		return 0;
+	}
+	guest_paging(&pg);
+	return x86_walk(&pg, la, X86_ACC_FETCH | (guest_cpl() == 3 ? X86_ACC_USER : 0),
+			guest_read_phys, v->vm, gpa);
+}
+
+unsigned guest_fetch_insn(struct vcpu *v, enum x86_cpu_mode mode, uint64_t rip, uint8_t *buf)
+{
+	uint64_t la = (mode == X86_MODE_LONG64 ? 0 : vmread(VMCS_GUEST_CS_BASE)) + rip;
 	unsigned n = 0;
 
 	/* One walk per page: the instruction may cross into a second page,
 	 * or end just before an unmapped one, and we want every byte there is. */
 	while (n < 15) {
-		uint64_t gpa, la;
+		uint64_t gpa;
 		unsigned chunk;
 
-		if (guest_translate(v, X86_SEG_CS, rip + n, X86_ACC_FETCH, &gpa, &la))
+		if (fetch_translate(v, mode, la + n, &gpa))
 			break;
 		chunk = 4096 - (unsigned)(gpa & 4095);
 		if (chunk > 15 - n)

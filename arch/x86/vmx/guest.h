@@ -36,7 +36,7 @@ int guest_read_phys(void *vm, uint64_t gpa, void *buf, unsigned size);
 int guest_translate(struct vcpu *v, enum x86_seg seg, uint64_t offset, unsigned access,
 		    uint64_t *gpa, uint64_t *la);
 /* Up to 15 bytes at CS:RIP; returns how many could be read. */
-unsigned guest_fetch_insn(struct vcpu *v, uint64_t rip, uint8_t *buf);
+unsigned guest_fetch_insn(struct vcpu *v, enum x86_cpu_mode mode, uint64_t rip, uint8_t *buf);
 
 /* Event injection for the next VM entry (SDM 26.6). */
 void guest_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "arch/x86/ept/ept.h"
+#include "arch/x86/emulate/decode.h"
 #include "arch/x86/regs.h"
 #include "arch/x86/vmx/cpuid_policy.h"
 #include "arch/x86/vmx/vmx_caps.h"
@@ -64,6 +65,11 @@ struct vmx_vcpu {
 	uint64_t exit_qual;
 	uint64_t exit_tsc;
 	uint64_t deadline;            /* TSC at which the quantum ends; 0 = none */
+	/* The last instruction decoded for MMIO emulation (exit_ept.c). */
+	struct x86_insn last_insn;
+	uint8_t last_bytes[16];       /* 15 at most; 16 for word compares */
+	uint8_t last_len;             /* 0: empty */
+	uint8_t last_mode;
 	/* CPUID answers that never change for this vCPU (cpuid.c). */
 	bool cpuid_ready;
 	bool cpuid_valid[VMX_CPUID_CACHED_BASIC];
