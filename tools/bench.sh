@@ -1,0 +1,444 @@
+#!/usr/bin/env bash
+# Vireo benchmarks (`make bench`): boots the bench guests of guests/bench/
+# under Bochs, natively and as Vireo guests, and reports
+#   1. exit round trips: per op, the mean ticks of a loop iteration with the
+#      op, of the same loop without it (overhead), and their difference
+#      (cost), plus the exits the op causes (from `./vireo run --stats`);
+#   2. workload ratios: guest-measured ticks under Vireo / natively.
+# Ticks are TSC ticks; under Bochs with `clock: sync=none` (tools/bochsrc.sh)
+# one tick is one executed instruction, hypervisor code included, so every
+# figure is an exact, repeatable instruction count (not wall time).
+#
+# Output (in $BENCH_OUT, default build/bench): a table on stdout,
+# results.json, results.csv, exit-costs.svg and workloads.svg (gnuplot,
+# Debian package gnuplot-nox, installed here if missing), logs/*.log.
+#
+# Environment:
+#   BUILD            build directory (build)
+#   BENCH_OUT        output directory ($BUILD/bench)
+#   BENCH_OPS        exit ops to run (default: all; the baseline `none` is
+#                    always added)
+#   BENCH_WORKS      workloads to run (sieve syscall paging exceptions)
+#   BENCH_ITERS      loop iterations per exit measurement (2000)
+#   BENCH_REPS       repetitions of each measurement (3)
+#   BENCH_QUICK=1    workloads do 1/100 of their work (smoke test)
+#   BENCH_CPU_MODEL  Bochs CPU model (corei7_skylake_x, as ./vireo)
+#   BENCH_JOBS       Bochs instances at once (2; at most 2)
+#   BENCH_TIMEOUT    seconds per boot (180)
+#   BENCH_NO_BUILD=1 skip `make kernel bench-guests`
+# Exit status: 0 if every run produced its figures, 1 otherwise, 2 on a
+# usage or build error.
+set -u
+ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT" || exit 2
+
+BUILD=${BUILD:-build}
+OUT=${BENCH_OUT:-$BUILD/bench}
+ITERS=${BENCH_ITERS:-2000}
+REPS=${BENCH_REPS:-3}
+QUICK=${BENCH_QUICK:-0}
+CPU_MODEL=${BENCH_CPU_MODEL:-corei7_skylake_x}
+JOBS=${BENCH_JOBS:-2}
+TMO=${BENCH_TIMEOUT:-180}
+VIREO=./vireo
+GB=$BUILD/guests/bench
+LOGS=$OUT/logs
+
+ALL_OPS="cpuid vmcall out_unclaimed out_uart_scr in_uart_lsr rdmsr_pat rdmsr_misc_enable
+	wrmsr_mtrr_def_type x2apic_eoi xapic_tpr_read xapic_tpr_write"
+ALL_WORKS="sieve syscall paging exceptions"
+OPS="none $(echo "${BENCH_OPS:-$ALL_OPS}" | tr -s ' \t' '\n\n' | grep -v -e '^none$' -e '^$' | tr '\n' ' ')"
+WORKS=${BENCH_WORKS:-$ALL_WORKS}
+
+die() { echo "bench: $*" >&2; exit 2; }
+
+[[ $ITERS =~ ^[0-9]+$ ]] && ((ITERS > 0)) || die "BENCH_ITERS: bad count '$ITERS'"
+[[ $REPS =~ ^[0-9]+$ ]] && ((REPS > 0)) || die "BENCH_REPS: bad count '$REPS'"
+[[ $JOBS =~ ^[12]$ ]] || die "BENCH_JOBS: 1 or 2 (two cores: no more Bochs instances than that)"
+in_list() { # word list...
+	local w=$1 x
+	shift
+	for x in "$@"; do [ "$x" != "$w" ] || return 0; done
+	return 1
+}
+# shellcheck disable=SC2086  # the lists are meant to split into words
+for o in $OPS; do in_list "$o" none $ALL_OPS || die "unknown op '$o' ($(echo $ALL_OPS))"; done
+# shellcheck disable=SC2086
+for w in $WORKS; do in_list "$w" $ALL_WORKS || die "unknown workload '$w' ($ALL_WORKS)"; done
+
+describe_op() {
+	case $1 in
+	none) echo "empty op (baseline)" ;;
+	cpuid) echo "CPUID leaf 0" ;;
+	vmcall) echo "VMCALL RAX=0 (VERSION, null hypercall)" ;;
+	out_unclaimed) echo "OUT to unclaimed port 0x2F0" ;;
+	out_uart_scr) echo "OUT to UART scratch 0x3FF" ;;
+	in_uart_lsr) echo "IN from UART LSR 0x3FD" ;;
+	rdmsr_pat) echo "RDMSR IA32_PAT 0x277" ;;
+	rdmsr_misc_enable) echo "RDMSR IA32_MISC_ENABLE 0x1A0" ;;
+	wrmsr_mtrr_def_type) echo "WRMSR MTRR_DEF_TYPE 0x2FF (same value)" ;;
+	x2apic_eoi) echo "WRMSR x2APIC EOI 0x80B" ;;
+	xapic_tpr_read) echo "xAPIC TPR read (MMIO 0xFEE00080)" ;;
+	xapic_tpr_write) echo "xAPIC TPR write (MMIO 0xFEE00080)" ;;
+	esac
+}
+
+# ---------------------------------------------------------------- setup
+
+# gnuplot draws the charts; like tools/deps.sh, install it when missing.
+ensure_gnuplot() {
+	command -v gnuplot >/dev/null && return 0
+	echo "bench: gnuplot not found: installing gnuplot-nox"
+	local sudo=""
+	if [ "$(id -u)" -ne 0 ]; then
+		command -v sudo >/dev/null && sudo=sudo
+	fi
+	{ $sudo apt-get update -qq &&
+		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq gnuplot-nox; } >/dev/null 2>&1
+	command -v gnuplot >/dev/null && return 0
+	echo "bench: could not install gnuplot-nox (run: apt-get install gnuplot-nox);" \
+		"the charts will be missing, the tables and JSON/CSV are written anyway" >&2
+	return 1
+}
+
+build() {
+	[ "${BENCH_NO_BUILD:-0}" = 1 ] && return 0
+	${MAKE:-make} -s kernel bench-guests || die "build failed"
+}
+
+# ---------------------------------------------------------------- runs
+# Each run writes logs/NAME.log (console + stats) and logs/NAME.time (wall
+# seconds). At most $JOBS run at once.
+
+timed() { # log cmd...: run, keeping stdout+stderr and the wall time
+	local log=$1 t0 t1
+	shift
+	t0=$(date +%s.%N)
+	"$@" >"$log" 2>&1
+	echo "rc=$?" >>"$log"
+	t1=$(date +%s.%N)
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f\n", b - a }' >"${log%.log}.time"
+}
+
+# Two boots per op: the cost is measured without --stats (whose timing
+# adds two RDTSC to every exit), the attribution to exit reasons with it.
+run_exit() { # op
+	timed "$LOGS/cost-$1.log" "$VIREO" run --kernel "$GB/exits.elf" \
+		--append "op=$1 iters=$ITERS reps=$REPS" --cpu-model "$CPU_MODEL" --timeout "$TMO"
+}
+
+run_exit_stats() { # op
+	timed "$LOGS/exit-$1.log" "$VIREO" run --kernel "$GB/exits.elf" \
+		--append "op=$1 iters=$ITERS reps=$REPS" --stats --cpu-model "$CPU_MODEL" --timeout "$TMO"
+}
+
+run_vireo() { # workload
+	timed "$LOGS/vireo-$1.log" "$VIREO" run --kernel "$GB/work.elf" \
+		--append "work=$1 quick=$QUICK" -m 128M --stats --cpu-model "$CPU_MODEL" --timeout "$TMO"
+}
+
+# The same kernel booted by GRUB directly: no hypervisor.
+run_native() { # workload
+	local iso=$OUT/native-$1.iso
+	if ! tools/mkiso.sh -o "$iso" --native "$GB/work.elf" "work=$1" "quick=$QUICK" \
+		>"$LOGS/native-$1.log" 2>&1; then
+		echo "rc=mkiso" >>"$LOGS/native-$1.log"
+		return
+	fi
+	timed "$LOGS/native-$1.log" "$VIREO" boot-iso "$iso" -m 256 \
+		--cpu-model "$CPU_MODEL" --timeout "$TMO"
+	rm -f "$iso"
+}
+
+# Start a run in the background once fewer than $JOBS are running.
+spawn() {
+	while (($(jobs -rp | wc -l) >= JOBS)); do wait -n; done
+	"$@" &
+}
+
+run_all() {
+	local o w
+	echo "bench: $(echo "$OPS" | wc -w) exit runs, $(echo "$WORKS" | wc -w) workloads x 2 boots," \
+		"$JOBS at a time (logs: $LOGS)"
+	# The long Vireo workload boots first, so the short ones fill the gaps.
+	for w in $WORKS; do spawn run_vireo "$w"; done
+	for w in $WORKS; do spawn run_native "$w"; done
+	for o in $OPS; do spawn run_exit "$o"; spawn run_exit_stats "$o"; done
+	wait
+}
+
+# ---------------------------------------------------------------- parsing
+
+# "REASON<TAB>COUNT<TAB>TICKS" per line of a log's --stats block.
+stats_of() {
+	sed 's/\r$//' "$1" | awk '
+		/^ +[A-Za-z].* +[0-9]+ exits +[0-9]+ ticks +[0-9]+\/exit$/ {
+			n = split($0, f, / +/)
+			# "", words of the reason..., COUNT, "exits", TICKS, "ticks", "N/exit"
+			reason = f[2]; for (i = 3; i <= n - 5; i++) reason = reason " " f[i]
+			printf "%s\t%s\t%s\n", reason, f[n - 4], f[n - 2]
+		}'
+}
+
+# One '|'-separated line per op (not tabs: `read` would merge empty fields):
+# op status iters reps total overhead cost spread loops exits_per_op reason handler_per_exit reasons
+# status: ok, skipped:WHY or failed:WHY; reasons: "NAME=PER_OP;..." (nonzero only)
+parse_exit() { # op
+	local op=$1 log=$LOGS/exit-$1.log base=$LOGS/exit-none.log cost=$LOGS/cost-$1.log
+	[ -f "$log" ] && [ -f "$cost" ] || { printf '%s|failed:no-log\n' "$op"; return; }
+	local skipped
+	skipped=$(grep -a -o "BENCH exitop op=$op skipped=[^ ]*" "$log" | sed 's/.*skipped=//' | tr -d '\r')
+	if [ -n "$skipped" ]; then printf '%s|skipped:%s\n' "$op" "$skipped"; return; fi
+	{
+		stats_of "$log" | sed 's/^/op\t/'
+		[ -f "$base" ] && stats_of "$base" | sed 's/^/base\t/'
+		sed 's/\r$//' "$cost" | grep -a -o 'BENCH exit.*' | sed 's/^/bench\t/'
+	} | awk -F'\t' -v op="$op" -v have_base="$([ -f "$base" ] && [ "$op" != none ] && echo 1)" '
+		function val(s, k,   m) { return match(s, " " k "=[^ ]*") ? substr(s, RSTART + length(k) + 2, RLENGTH - length(k) - 2) : "" }
+		$1 == "op"   { cnt[$2] = $3; tk[$2] = $4 }
+		$1 == "base" { bcnt[$2] = $3; btk[$2] = $4 }
+		$1 == "bench" && $2 ~ /^BENCH exitop / { iters = val($2, "iters"); reps = val($2, "reps"); loops = val($2, "loops") }
+		$1 == "bench" && $2 ~ /^BENCH exit / {
+			w = val($2, "with"); wo = val($2, "without")
+			n++; sw += w; swo += wo
+			d = (w - wo) / iters
+			if (n == 1 || d < dmin) dmin = d
+			if (n == 1 || d > dmax) dmax = d
+		}
+		END {
+			if (!iters || n != reps) { printf "%s|failed:no-figures\n", op; exit }
+			total = sw / n / iters; ovh = swo / n / iters
+			# exits this op caused: this run minus the baseline run, per op executed
+			best = ""; sum = 0; list = ""
+			for (r in cnt) {
+				diff = cnt[r] - (have_base ? bcnt[r] : 0)
+				if (op == "none" || diff <= 0) continue
+				per = diff / loops; sum += per
+				if (per < 0.0005) continue # setup exits, done once per run
+				list = list (list == "" ? "" : ";") r "=" sprintf("%.3f", per)
+				if (best == "" || diff > bestd) { best = r; bestd = diff }
+			}
+			if (op == "none") sum = 0
+			# the ops own exits only: the baseline run has some of that reason too
+			hpe = best == "" ? "" : sprintf("%.0f", (tk[best] - btk[best]) / bestd)
+			eps = (have_base || op == "none") ? sprintf("%.3f", sum) : ""
+			printf "%s|ok|%d|%d|%.2f|%.2f|%.2f|%.2f|%d|%s|%s|%s|%s\n",
+				op, iters, reps, total, ovh, total - ovh, dmax - dmin, loops, eps, best, hpe, list
+		}'
+}
+
+# "TICKS<TAB>CHECK" of a workload log, empty if it has none.
+work_figures() {
+	[ -f "$1" ] || return 0
+	sed 's/\r$//' "$1" | grep -a -o "BENCH name=$2 ticks=[0-9]* check=[0-9]*" | tail -n 1 |
+		sed 's/.*ticks=\([0-9]*\) check=\([0-9]*\)/\1\t\2/'
+}
+
+total_exits() { # log: the VM's exit count from --stats
+	[ -f "$1" ] && sed 's/\r$//' "$1" | awk '/^ +vm0: [0-9]+ exits$/ { print $2 }' | tail -n 1
+}
+
+wall() { [ -f "$1" ] && cat "$1"; }
+
+# One '|'-separated line per workload:
+# name status native_ticks vireo_ticks ratio check_match vireo_exits native_wall vireo_wall
+parse_work() { # workload
+	local w=$1 n v nt nc vt vc status=ok ratio="" match=""
+	n=$(work_figures "$LOGS/native-$w.log" "$w")
+	v=$(work_figures "$LOGS/vireo-$w.log" "$w")
+	nt=${n%%$'\t'*} nc=${n#*$'\t'} vt=${v%%$'\t'*} vc=${v#*$'\t'}
+	if [ -z "$n" ]; then status=failed:native; fi
+	if [ -z "$v" ]; then status=failed:vireo; fi
+	if [ -z "$n" ] && [ -z "$v" ]; then status=failed:both; fi
+	if [ -n "$n" ] && [ -n "$v" ]; then
+		ratio=$(awk -v a="$vt" -v b="$nt" 'BEGIN { printf "%.6f", a / b }')
+		if [ "$nc" = "$vc" ]; then match=true; else match=false; status=failed:check-differs; fi
+	fi
+	printf '%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$w" "$status" "${n:+$nt}" "${v:+$vt}" "$ratio" \
+		"$match" "$(total_exits "$LOGS/vireo-$w.log")" "$(wall "$LOGS/native-$w.time")" \
+		"$(wall "$LOGS/vireo-$w.time")"
+}
+
+# ---------------------------------------------------------------- output
+
+print_tables() {
+	echo
+	echo "Exit round trips, Bochs $CPU_MODEL: ticks (= instructions) per loop iteration,"
+	echo "mean of $REPS x $ITERS iterations; cost = with op - overhead loop; spread = max-min cost over reps;"
+	echo "exits/op and reason from --stats (minus the op=none run); handler = ticks/exit Vireo accounts to it"
+	printf '%-20s %-38s %9s %9s %9s %7s %8s  %-16s %8s\n' op what total overhead cost spread exits/op reason handler
+	local op st it rp tot ovh cost spr loops eps reason hpe list
+	while IFS='|' read -r op st it rp tot ovh cost spr loops eps reason hpe list; do
+		if [ "$st" != ok ]; then
+			printf '%-20s %-38s %s\n' "$op" "$(describe_op "$op")" "${st^^}"
+			continue
+		fi
+		printf '%-20s %-38s %9s %9s %9s %7s %8s  %-16s %8s\n' "$op" "$(describe_op "$op")" \
+			"$tot" "$ovh" "$cost" "$spr" "${eps:--}" "${reason:--}" "${hpe:--}"
+	done <"$OUT/exits.tsv"
+	echo
+	echo "Workloads: ticks measured by the guest around its workload (quick=$QUICK);"
+	echo "ratio = Vireo / native; exits = all VM exits of the Vireo boot; wall = seconds of Bochs (not a figure)"
+	printf '%-12s %14s %14s %10s %8s %7s %12s\n' workload native vireo ratio exits check "wall n/v"
+	local w nt vt ratio match ex nw vw
+	while IFS='|' read -r w st nt vt ratio match ex nw vw; do
+		printf '%-12s %14s %14s %10s %8s %7s %12s' "$w" "${nt:--}" "${vt:--}" "${ratio:--}" \
+			"${ex:--}" "$([ "$match" = true ] && echo same || echo "${match:--}")" "${nw:--}/${vw:--}"
+		[ "$st" = ok ] && echo || echo "  ${st^^}"
+	done <"$OUT/works.tsv"
+}
+
+json_str() { local s=${1//\\/\\\\}; s=${s//\"/\\\"}; printf '"%s"' "$s"; }
+json_num() { if [ -n "$1" ]; then printf '%s' "$1"; else printf 'null'; fi; }
+
+write_json() {
+	local rev bochs_ver first=1
+	rev=$(git rev-parse --short HEAD 2>/dev/null || true)
+	bochs_ver=$(dpkg-query -W -f='${Version}' bochs 2>/dev/null || true)
+	{
+		echo "{"
+		echo "  \"schema\": 1,"
+		echo "  \"git_revision\": $([ -n "$rev" ] && json_str "$rev" || echo null),"
+		echo "  \"date\": $(json_str "$(date -u +%Y-%m-%dT%H:%M:%SZ)"),"
+		echo "  \"bochs_cpu_model\": $(json_str "$CPU_MODEL"),"
+		echo "  \"bochs_version\": $([ -n "$bochs_ver" ] && json_str "$bochs_ver" || echo null),"
+		echo "  \"unit\": \"TSC ticks; under Bochs clock sync=none one tick = one executed instruction\","
+		echo "  \"exit_iterations\": $ITERS,"
+		echo "  \"exit_reps\": $REPS,"
+		echo "  \"quick\": $([ "$QUICK" = 1 ] && echo true || echo false),"
+		echo "  \"exits\": ["
+		local op st it rp tot ovh cost spr loops eps reason hpe list
+		while IFS='|' read -r op st it rp tot ovh cost spr loops eps reason hpe list; do
+			[ $first = 1 ] || echo ","
+			first=0
+			printf '    {"op": %s, "what": %s, "status": %s' "$(json_str "$op")" \
+				"$(json_str "$(describe_op "$op")")" "$(json_str "$st")"
+			if [ "$st" = ok ]; then
+				printf ', "iterations": %s, "reps": %s, "total_per_iter": %s, "overhead_per_iter": %s' \
+					"$it" "$rp" "$tot" "$ovh"
+				printf ', "cost_per_iter": %s, "spread": %s, "ops_executed": %s, "exits_per_op": %s' \
+					"$cost" "$spr" "$loops" "$(json_num "$eps")"
+				printf ', "main_exit_reason": %s, "handler_ticks_per_exit": %s, "exits_per_op_by_reason": {' \
+					"$([ -n "$reason" ] && json_str "$reason" || echo null)" "$(json_num "$hpe")"
+				local item sep=""
+				IFS=';' read -r -a items <<<"$list"
+				for item in ${items[@]+"${items[@]}"}; do
+					printf '%s%s: %s' "$sep" "$(json_str "${item%=*}")" "${item##*=}"
+					sep=", "
+				done
+				printf '}'
+			fi
+			printf '}'
+		done <"$OUT/exits.tsv"
+		echo
+		echo "  ],"
+		echo "  \"workloads\": ["
+		first=1
+		local w nt vt ratio match ex nw vw
+		while IFS='|' read -r w st nt vt ratio match ex nw vw; do
+			[ $first = 1 ] || echo ","
+			first=0
+			printf '    {"name": %s, "status": %s, "native_ticks": %s, "vireo_ticks": %s, "ratio": %s' \
+				"$(json_str "$w")" "$(json_str "$st")" "$(json_num "$nt")" "$(json_num "$vt")" \
+				"$(json_num "$ratio")"
+			printf ', "check_match": %s, "vireo_exits": %s, "native_wall_s": %s, "vireo_wall_s": %s}' \
+				"${match:-null}" "$(json_num "$ex")" "$(json_num "$nw")" "$(json_num "$vw")"
+		done <"$OUT/works.tsv"
+		echo
+		echo "  ]"
+		echo "}"
+	} >"$OUT/results.json"
+}
+
+write_csv() {
+	{
+		echo "kind,name,status,iterations,reps,total_per_iter,overhead_per_iter,cost_per_iter,spread,exits_per_op,main_exit_reason,handler_ticks_per_exit,native_ticks,vireo_ticks,ratio,check_match,vireo_exits"
+		local op st it rp tot ovh cost spr loops eps reason hpe list
+		while IFS='|' read -r op st it rp tot ovh cost spr loops eps reason hpe list; do
+			echo "exit,$op,$st,${it:-},${rp:-},${tot:-},${ovh:-},${cost:-},${spr:-},${eps:-},${reason:-},${hpe:-},,,,,"
+		done <"$OUT/exits.tsv"
+		local w nt vt ratio match ex nw vw
+		while IFS='|' read -r w st nt vt ratio match ex nw vw; do
+			echo "workload,$w,$st,,,,,,,,,,$nt,$vt,$ratio,$match,$ex"
+		done <"$OUT/works.tsv"
+	} >"$OUT/results.csv"
+}
+
+# Bar charts: exit cost per op (the overhead loop already subtracted) and
+# the workload ratios against the native 1.0 line.
+draw_charts() {
+	# labels: one line per word ("\n" in a quoted string is a line break to
+	# gnuplot), which keeps them apart without rotated text
+	awk -F'|' '$2 == "ok" && $1 != "none" { l = $1; gsub(/_/, "\\n", l); printf "\"%s\" %s\n", l, $7 }' \
+		"$OUT/exits.tsv" >"$OUT/exit-costs.dat"
+	awk -F'|' '$2 == "ok" { printf "\"%s\" %s\n", $1, $5 }' "$OUT/works.tsv" >"$OUT/workloads.dat"
+	local rev
+	rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+	local common="set terminal svg size 1000,560 dynamic font 'sans,11' background rgb 'white'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set boxwidth 0.8
+set grid ytics
+set key off
+set xtics noenhanced
+set bmargin 6
+set yrange [0:*]
+set offsets 0.3, 0.3, graph 0.12, 0"
+	if [ -s "$OUT/exit-costs.dat" ]; then
+		gnuplot <<EOF || echo "bench: gnuplot failed on exit-costs.svg" >&2
+$common
+set output '$OUT/exit-costs.svg'
+set title "Vireo exit round trips (Bochs $CPU_MODEL, rev $rev)" noenhanced
+set ylabel 'ticks (= instructions) per op'
+plot '$OUT/exit-costs.dat' using 2:xtic(1) linecolor rgb '#3b7dd8', \
+     '' using 0:2:(sprintf('%.0f', \$2)) with labels offset 0,0.7 notitle
+EOF
+	fi
+	if [ -s "$OUT/workloads.dat" ]; then
+		gnuplot <<EOF || echo "bench: gnuplot failed on workloads.svg" >&2
+$common
+set output '$OUT/workloads.svg'
+set title "Workloads under Vireo / native (Bochs $CPU_MODEL, rev $rev)" noenhanced
+set ylabel 'instructions under Vireo / native'
+set arrow from graph 0, first 1 to graph 1, first 1 nohead dashtype 2 linecolor rgb '#888888'
+plot '$OUT/workloads.dat' using 2:xtic(1) linecolor rgb '#d8793b', \
+     '' using 0:2:(sprintf('%.4f', \$2)) with labels offset 0,0.7 notitle
+EOF
+	fi
+}
+
+# ---------------------------------------------------------------- main
+
+main() {
+	local have_gnuplot=1 o w rc=0
+	# our runs only: each ./vireo stops its own Bochs on SIGINT/SIGTERM
+	trap 'trap - INT TERM; kill $(jobs -p) 2>/dev/null; wait; exit 130' INT TERM
+	ensure_gnuplot || have_gnuplot=0
+	build
+	[ -f "$GB/exits.elf" ] && [ -f "$GB/work.elf" ] || die "bench guests not built ($GB)"
+	mkdir -p "$LOGS"
+	rm -f "$LOGS"/*.log "$LOGS"/*.time "$OUT"/results.* "$OUT"/*.svg "$OUT"/*.dat "$OUT"/*.tsv
+	run_all
+	for o in $OPS; do parse_exit "$o"; done >"$OUT/exits.tsv"
+	for w in $WORKS; do parse_work "$w"; done >"$OUT/works.tsv"
+	print_tables
+	write_json
+	write_csv
+	[ $have_gnuplot = 0 ] || draw_charts
+	echo
+	echo "bench: results in $OUT/results.json, $OUT/results.csv$([ $have_gnuplot = 1 ] &&
+		echo ", $OUT/exit-costs.svg, $OUT/workloads.svg")"
+	# Bochs is deterministic: repetitions that differ point at a disturbance
+	# (a timer exit inside a timed loop, say) worth a look.
+	local uneven
+	uneven=$(awk -F'|' '$2 == "ok" && $8 + 0 != 0 { printf " %s", $1 }' "$OUT/exits.tsv")
+	[ -z "$uneven" ] || echo "bench: warning: cost differs between repetitions for:$uneven"
+	if awk -F'|' '$2 ~ /^failed/ { bad = 1 } END { exit !bad }' "$OUT/exits.tsv" "$OUT/works.tsv"; then
+		echo "bench: some runs failed (see $LOGS)" >&2
+		rc=1
+	fi
+	return $rc
+}
+
+main "$@"
