@@ -2,6 +2,7 @@
  * the hypervisor's own command line. Syntax: lib/cmdline.h; keys:
  * core/vmconfig.h. Every error names the module and the offending key. */
 #include "core/vmconfig.h"
+#include "lib/errmsg.h"
 #include "lib/cmdline.h"
 
 /* Room for "cmdline=" plus a maximal value plus slack, so an overlong value
@@ -22,20 +23,6 @@ static const struct {
 	{ "cpus", SEEN_CPUS }, { "cmdline", SEEN_CMDLINE }, { "vm", SEEN_VM },
 	{ "load", SEEN_LOAD }, { "entry", SEEN_ENTRY },
 };
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Copy a NUL-terminated string into dst[size]; false if it does not fit. */
 static bool copy_str(char *dst, size_t size, const char *src)

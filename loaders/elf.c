@@ -1,7 +1,7 @@
 /* ELF32/ELF64 loader; see loaders/elf.h. Field offsets follow the System V
  * gABI "ELF Header" and "Program Header" layouts for each class. */
 #include "loaders/elf.h"
-#include "loaders/errmsg.h"
+#include "lib/errmsg.h"
 #include "loaders/le.h"
 
 #define EI_CLASS      4
@@ -43,23 +43,23 @@ static int read_ehdr(const uint8_t *img, size_t len, struct ehdr *eh,
 		     char *err, size_t errlen)
 {
 	if (len < 16 || !elf_is_elf(img, len)) {
-		ldr_err(err, errlen, "not an ELF file (bad magic)");
+		seterr(err, errlen, "not an ELF file (bad magic)");
 		return -1;
 	}
 	if (img[EI_CLASS] != ELFCLASS32 && img[EI_CLASS] != ELFCLASS64) {
-		ldr_err(err, errlen, "ELF class %u is neither ELFCLASS32 nor "
+		seterr(err, errlen, "ELF class %u is neither ELFCLASS32 nor "
 			"ELFCLASS64", img[EI_CLASS]);
 		return -1;
 	}
 	if (img[EI_DATA] != ELFDATA2LSB || img[EI_VERSION] != EV_CURRENT) {
-		ldr_err(err, errlen, "ELF is not little-endian version 1 "
+		seterr(err, errlen, "ELF is not little-endian version 1 "
 			"(EI_DATA %u, EI_VERSION %u)", img[EI_DATA],
 			img[EI_VERSION]);
 		return -1;
 	}
 	eh->is64 = img[EI_CLASS] == ELFCLASS64;
 	if (len < (eh->is64 ? EHDR64_SIZE : EHDR32_SIZE)) {
-		ldr_err(err, errlen, "ELF truncated: %llu bytes, header needs "
+		seterr(err, errlen, "ELF truncated: %llu bytes, header needs "
 			"%d", ULL(len), eh->is64 ? EHDR64_SIZE : EHDR32_SIZE);
 		return -1;
 	}
@@ -85,28 +85,28 @@ static int check_ehdr(const struct ehdr *eh, size_t len, char *err,
 	size_t min = eh->is64 ? PHDR64_SIZE : PHDR32_SIZE;
 
 	if (eh->type != ET_EXEC) {
-		ldr_err(err, errlen, "ELF e_type %u is not ET_EXEC", eh->type);
+		seterr(err, errlen, "ELF e_type %u is not ET_EXEC", eh->type);
 		return -1;
 	}
 	if (eh->machine != EM_386 && eh->machine != EM_X86_64) {
-		ldr_err(err, errlen, "ELF e_machine %u is not EM_386 or "
+		seterr(err, errlen, "ELF e_machine %u is not EM_386 or "
 			"EM_X86_64", eh->machine);
 		return -1;
 	}
 	if (eh->phnum == 0 || eh->phnum > ELF_MAX_PHDRS) {
-		ldr_err(err, errlen, "ELF e_phnum %u not in 1-%d", eh->phnum,
+		seterr(err, errlen, "ELF e_phnum %u not in 1-%d", eh->phnum,
 			ELF_MAX_PHDRS);
 		return -1;
 	}
 	if (eh->phentsize < min) {
-		ldr_err(err, errlen, "ELF e_phentsize %u < %llu", eh->phentsize,
+		seterr(err, errlen, "ELF e_phentsize %u < %llu", eh->phentsize,
 			ULL(min));
 		return -1;
 	}
 	/* phnum * phentsize <= 256 * 65535: no overflow in 64 bits. */
 	if (eh->phoff > len ||
 	    (uint64_t)eh->phnum * eh->phentsize > len - eh->phoff) {
-		ldr_err(err, errlen, "ELF program header table at 0x%llx "
+		seterr(err, errlen, "ELF program header table at 0x%llx "
 			"(%u x %u bytes) is outside the %llu-byte file",
 			ULL(eh->phoff), eh->phnum, eh->phentsize, ULL(len));
 		return -1;
@@ -147,24 +147,24 @@ static int check_segment(const struct guest_mem *mem, unsigned i,
 	uint64_t end = ph->paddr + ph->memsz;
 
 	if (ph->memsz < ph->filesz) {
-		ldr_err(err, errlen, "ELF segment %u: p_memsz 0x%llx < "
+		seterr(err, errlen, "ELF segment %u: p_memsz 0x%llx < "
 			"p_filesz 0x%llx", i, ULL(ph->memsz), ULL(ph->filesz));
 		return -1;
 	}
 	if (ph->offset > len || ph->filesz > len - ph->offset) {
-		ldr_err(err, errlen, "ELF segment %u: file bytes 0x%llx-0x%llx "
+		seterr(err, errlen, "ELF segment %u: file bytes 0x%llx-0x%llx "
 			"are outside the %llu-byte file", i, ULL(ph->offset),
 			ULL(ph->offset + ph->filesz), ULL(len));
 		return -1;
 	}
 	if (end < ph->paddr || end > mem->size) {
-		ldr_err(err, errlen, "ELF segment %u at 0x%llx-0x%llx is "
+		seterr(err, errlen, "ELF segment %u at 0x%llx-0x%llx is "
 			"outside guest RAM (0x%llx bytes)", i, ULL(ph->paddr),
 			ULL(end), ULL(mem->size));
 		return -1;
 	}
 	if (!gmem_is_ram(mem, ph->paddr, ph->memsz)) {
-		ldr_err(err, errlen, "ELF segment %u at 0x%llx-0x%llx overlaps "
+		seterr(err, errlen, "ELF segment %u at 0x%llx-0x%llx overlaps "
 			"the 0xA0000-0xFFFFF hole", i, ULL(ph->paddr),
 			ULL(end));
 		return -1;
@@ -186,7 +186,7 @@ static int check_overlap(const uint8_t *img, const struct ehdr *eh,
 			continue;
 		if (ph->paddr < o.paddr + o.memsz &&
 		    o.paddr < ph->paddr + ph->memsz) {
-			ldr_err(err, errlen, "ELF segments %u (0x%llx-0x%llx) "
+			seterr(err, errlen, "ELF segments %u (0x%llx-0x%llx) "
 				"and %u (0x%llx-0x%llx) overlap", j,
 				ULL(o.paddr), ULL(o.paddr + o.memsz), i,
 				ULL(ph->paddr), ULL(ph->paddr + ph->memsz));
@@ -212,7 +212,7 @@ static int find_entry(const uint8_t *img, const struct ehdr *eh,
 			return 0;
 		}
 	}
-	ldr_err(err, errlen, "ELF entry point 0x%llx is not inside any "
+	seterr(err, errlen, "ELF entry point 0x%llx is not inside any "
 		"loaded segment", ULL(eh->entry));
 	return -1;
 }
@@ -245,7 +245,7 @@ int elf_check(const struct guest_mem *mem, const uint8_t *img, size_t len,
 		out->nload++;
 	}
 	if (out->nload == 0) {
-		ldr_err(err, errlen, "ELF has no PT_LOAD segment with data");
+		seterr(err, errlen, "ELF has no PT_LOAD segment with data");
 		return -1;
 	}
 	return find_entry(img, &eh, &out->entry, err, errlen);

@@ -1,6 +1,6 @@
 /* Multiboot v1 boot information builder; see loaders/mbinfo.h. */
 #include "loaders/mbinfo.h"
-#include "loaders/errmsg.h"
+#include "lib/errmsg.h"
 #include "loaders/le.h"
 
 struct mmap_range {
@@ -90,18 +90,18 @@ int mbinfo_build(struct guest_mem *mem, uint64_t gpa, const char *cmdline,
 	int i;
 
 	if (nmods < 0) {
-		ldr_err(err, errlen, "negative module count %d", nmods);
+		seterr(err, errlen, "negative module count %d", nmods);
 		return -1;
 	}
 	if (!gmem_is_ram(mem, gpa, size) || gpa + size > GiB(4)) {
-		ldr_err(err, errlen, "Multiboot info at 0x%llx-0x%llx is not "
+		seterr(err, errlen, "Multiboot info at 0x%llx-0x%llx is not "
 			"in guest RAM (0x%llx bytes)", ULL(gpa),
 			ULL(gpa + size), ULL(mem->size));
 		return -1;
 	}
 	for (i = 0; i < nmods; i++) {
 		if (mods[i].end < mods[i].start || mods[i].end > GiB(4)) {
-			ldr_err(err, errlen, "module %d range 0x%llx-0x%llx "
+			seterr(err, errlen, "module %d range 0x%llx-0x%llx "
 				"is not a 32-bit range", i,
 				ULL(mods[i].start), ULL(mods[i].end));
 			return -1;

@@ -2,7 +2,7 @@
  * the Multiboot Specification version 0.6.96. */
 #include "loaders/multiboot.h"
 #include "loaders/elf.h"
-#include "loaders/errmsg.h"
+#include "lib/errmsg.h"
 #include "loaders/le.h"
 #include "loaders/mbinfo.h"
 
@@ -21,10 +21,10 @@ static void range_err(const struct guest_mem *mem, const char *what,
 		      uint64_t lo, uint64_t hi, char *err, size_t errlen)
 {
 	if (hi > lo && gmem_in_hole(lo, hi - lo) && hi <= mem->size)
-		ldr_err(err, errlen, "%s at 0x%llx-0x%llx overlaps the "
+		seterr(err, errlen, "%s at 0x%llx-0x%llx overlaps the "
 			"0xA0000-0xFFFFF hole", what, ULL(lo), ULL(hi));
 	else
-		ldr_err(err, errlen, "%s at 0x%llx-0x%llx is outside guest RAM "
+		seterr(err, errlen, "%s at 0x%llx-0x%llx is outside guest RAM "
 			"(0x%llx bytes)", what, ULL(lo), ULL(hi),
 			ULL(mem->size));
 }
@@ -34,12 +34,12 @@ static int check_flags(uint32_t flags, char *err, size_t errlen)
 	uint32_t bad = flags & MB_REQUIRED_MASK & ~(uint32_t)MB_REQUIRED_OK;
 
 	if (bad & MB_FLAG_VIDEO) {
-		ldr_err(err, errlen, "Multiboot header requests a video mode "
+		seterr(err, errlen, "Multiboot header requests a video mode "
 			"(flags bit 2), which Vireo cannot provide");
 		return -1;
 	}
 	if (bad) {
-		ldr_err(err, errlen, "Multiboot header flags 0x%x set unknown "
+		seterr(err, errlen, "Multiboot header flags 0x%x set unknown "
 			"required bits 0x%x", flags, bad);
 		return -1;
 	}
@@ -71,7 +71,7 @@ int mb_find_header(const uint8_t *img, size_t len, struct mb_header *out,
 		if (!(out->flags & MB_FLAG_AOUT_KLUDGE))
 			return 0;
 		if (off + MB_HEADER_AOUT > limit) {
-			ldr_err(err, errlen, "Multiboot header at 0x%llx: "
+			seterr(err, errlen, "Multiboot header at 0x%llx: "
 				"address fields run past the first %d bytes",
 				ULL(off), MB_SEARCH_LEN);
 			return -1;
@@ -84,10 +84,10 @@ int mb_find_header(const uint8_t *img, size_t len, struct mb_header *out,
 		return 0;
 	}
 	if (bad_sum >= 0)
-		ldr_err(err, errlen, "Multiboot header at 0x%lx has a bad "
+		seterr(err, errlen, "Multiboot header at 0x%lx has a bad "
 			"checksum", bad_sum);
 	else
-		ldr_err(err, errlen, "no Multiboot header (magic 0x%x) in the "
+		seterr(err, errlen, "no Multiboot header (magic 0x%x) in the "
 			"first %llu bytes", MB_HEADER_MAGIC, ULL(limit));
 	return -1;
 }
@@ -103,7 +103,7 @@ static int load_aout(struct guest_mem *mem, const uint8_t *img, size_t len,
 
 	if (h->load_addr > h->header_addr ||
 	    (skip = h->header_addr - h->load_addr) > h->offset) {
-		ldr_err(err, errlen, "a.out kludge: load_addr 0x%x / "
+		seterr(err, errlen, "a.out kludge: load_addr 0x%x / "
 			"header_addr 0x%x put the load start outside the file",
 			h->load_addr, h->header_addr);
 		return -1;
@@ -113,7 +113,7 @@ static int load_aout(struct guest_mem *mem, const uint8_t *img, size_t len,
 		size = len - foff;
 	else if (h->load_end_addr <= h->load_addr ||
 		 (size = h->load_end_addr - h->load_addr) > len - foff) {
-		ldr_err(err, errlen, "a.out kludge: load_end_addr 0x%x needs "
+		seterr(err, errlen, "a.out kludge: load_end_addr 0x%x needs "
 			"file bytes past the end of the %llu-byte image",
 			h->load_end_addr, ULL(len));
 		return -1;
@@ -121,7 +121,7 @@ static int load_aout(struct guest_mem *mem, const uint8_t *img, size_t len,
 	end = h->load_addr + size;
 	if (h->bss_end_addr) {
 		if (h->bss_end_addr < end) {
-			ldr_err(err, errlen, "a.out kludge: bss_end_addr 0x%x "
+			seterr(err, errlen, "a.out kludge: bss_end_addr 0x%x "
 				"is below the load end 0x%llx",
 				h->bss_end_addr, ULL(end));
 			return -1;
@@ -134,7 +134,7 @@ static int load_aout(struct guest_mem *mem, const uint8_t *img, size_t len,
 		return -1;
 	}
 	if (h->entry_addr < h->load_addr || h->entry_addr >= h->load_addr + size) {
-		ldr_err(err, errlen, "a.out kludge: entry_addr 0x%x is not in "
+		seterr(err, errlen, "a.out kludge: entry_addr 0x%x is not in "
 			"the loaded range 0x%x-0x%llx", h->entry_addr,
 			h->load_addr, ULL(h->load_addr + size));
 		return -1;
@@ -160,7 +160,7 @@ int mb_load_kernel(struct guest_mem *mem, const uint8_t *img, size_t len,
 	if (h.flags & MB_FLAG_AOUT_KLUDGE)
 		return load_aout(mem, img, len, &h, out, err, errlen);
 	if (!elf_is_elf(img, len)) {
-		ldr_err(err, errlen, "kernel is not ELF and its Multiboot "
+		seterr(err, errlen, "kernel is not ELF and its Multiboot "
 			"header lacks the a.out kludge (flags bit 16)");
 		return -1;
 	}
@@ -168,7 +168,7 @@ int mb_load_kernel(struct guest_mem *mem, const uint8_t *img, size_t len,
 		return -1;
 	/* The guest starts in 32-bit protected mode (3.2): EIP is 32 bits. */
 	if (ei.entry > UINT32_MAX) {
-		ldr_err(err, errlen, "ELF entry 0x%llx is above 4 GiB",
+		seterr(err, errlen, "ELF entry 0x%llx is above 4 GiB",
 			ULL(ei.entry));
 		return -1;
 	}
@@ -199,7 +199,7 @@ static int load_modules(struct guest_mem *mem, const struct mb_module_in *mods,
 
 		/* A zero-length module still gets a (zero-byte) address. */
 		if (!gmem_is_ram(mem, at, mods[i].len ? mods[i].len : 1)) {
-			ldr_err(err, errlen, "module %d ('%s', %llu bytes) does "
+			seterr(err, errlen, "module %d ('%s', %llu bytes) does "
 				"not fit in guest RAM at 0x%llx (0x%llx bytes)",
 				i, mods[i].string ? mods[i].string : "",
 				ULL(mods[i].len), ULL(at), ULL(mem->size));
@@ -237,7 +237,7 @@ int mb_prepare(struct guest_mem *mem, const uint8_t *kernel, size_t kernel_len,
 	uint64_t cursor, size, at;
 
 	if (nmods < 0 || nmods > MB_MAX_MODULES) {
-		ldr_err(err, errlen, "%d modules: Vireo supports 0-%d per VM",
+		seterr(err, errlen, "%d modules: Vireo supports 0-%d per VM",
 			nmods, MB_MAX_MODULES);
 		return -1;
 	}
@@ -249,7 +249,7 @@ int mb_prepare(struct guest_mem *mem, const uint8_t *kernel, size_t kernel_len,
 	size = mbinfo_size(cmdline, mi, nmods);
 	at = place_info(mem, out->kernel_lo, cursor, size);
 	if (!gmem_is_ram(mem, at, size)) {
-		ldr_err(err, errlen, "no room for the %llu-byte Multiboot info: "
+		seterr(err, errlen, "no room for the %llu-byte Multiboot info: "
 			"guest RAM ends at 0x%llx (raise mem=)", ULL(size),
 			ULL(mem->size));
 		return -1;
@@ -264,7 +264,7 @@ int raw_load(struct guest_mem *mem, const uint8_t *img, size_t len,
 	     uint64_t load, char *err, size_t errlen)
 {
 	if (len == 0) {
-		ldr_err(err, errlen, "raw image is empty");
+		seterr(err, errlen, "raw image is empty");
 		return -1;
 	}
 	if (!gmem_is_ram(mem, load, len)) {

@@ -7,25 +7,13 @@
 #include "loaders/le.h"
 
 #define RAM (64ull << 20)
+#include "tests/unit/guest_ram.h"
 
-static struct guest_mem gm;
-static char err[200];
 
 static int setup(void **state)
 {
 	(void)state;
-	gm.base = malloc(RAM);
-	gm.size = RAM;
-	memset(gm.base, 0xCC, RAM);
-	err[0] = '\0';
-	return gm.base ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	free(gm.base);
-	return 0;
+	return guest_ram_setup();
 }
 
 static uint32_t rd(uint64_t gpa)

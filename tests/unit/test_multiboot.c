@@ -8,29 +8,17 @@
 #include "tests/unit/elf_image.h"
 
 #define RAM (8ull << 20)
+#include "tests/unit/guest_ram.h"
 
-static struct guest_mem gm;
 static uint8_t img[0x6000];
-static char err[200];
 static struct mb_boot mb;
 static struct mb_header hdr;
 
 static int setup(void **state)
 {
 	(void)state;
-	gm.base = malloc(RAM);
-	gm.size = RAM;
-	memset(gm.base, 0xCC, RAM);
 	memset(img, 0, sizeof(img));
-	err[0] = '\0';
-	return gm.base ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	free(gm.base);
-	return 0;
+	return guest_ram_setup();
 }
 
 static int find(size_t len)

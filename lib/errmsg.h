@@ -1,13 +1,13 @@
 /* One-line error messages into a caller-supplied buffer. */
-#ifndef VIREO_LOADERS_ERRMSG_H
-#define VIREO_LOADERS_ERRMSG_H
+#ifndef VIREO_LIB_ERRMSG_H
+#define VIREO_LIB_ERRMSG_H
 
 #include "lib/libc.h"
 
-static inline void ldr_err(char *err, size_t errlen, const char *fmt, ...)
+static inline void seterr(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static inline void ldr_err(char *err, size_t errlen, const char *fmt, ...)
+static inline void seterr(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
