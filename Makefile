@@ -29,12 +29,12 @@ kernel: $(BUILD)/vireo.elf $(BUILD)/vireo32.elf
 $(BUILD)/k/%.c.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(KCFLAGS) -MMD -c $< -o $@
+	@$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/k/%.S.o: %.S
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
-	@$(CC) $(KASFLAGS) -MMD -c $< -o $@
+	@$(CC) $(KASFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/vireo.elf: $(KOBJ) arch/x86/boot/vireo.ld
 	@echo "  LD      $@"

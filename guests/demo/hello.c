@@ -10,13 +10,9 @@ void test_main(void)
 	int vireo = running_on_vireo();
 	printf("%s from a Vireo guest (%s)\n", greeting, vireo ? "running on Vireo" : "not on Vireo");
 
-	uint32_t a, b, c, d, r[12];
-	cpuid(0, 0, &a, &b, &c, &d);
+	uint32_t a, b, r[12];
 	char vendor[13];
-	memcpy(vendor, &b, 4);
-	memcpy(vendor + 4, &d, 4);
-	memcpy(vendor + 8, &c, 4);
-	vendor[12] = 0;
+	cpuid_vendor(vendor, 0);
 	printf("CPU vendor: %s\n", vendor);
 	cpuid(0x80000000, 0, &a, 0, 0, 0);
 	if (a >= 0x80000004) {

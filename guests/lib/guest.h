@@ -26,6 +26,10 @@ static inline uint16_t inw(uint16_t port) { uint16_t v; __asm__ volatile("inw %1
 static inline uint32_t inl(uint16_t port) { uint32_t v; __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
 
 /* ---- CPU helpers ---- */
+/* CPUID leaf 0 vendor string and leaf 0x40000000 signature, 12 chars. */
+void cpuid_vendor(char out[13], uint32_t *max_leaf);
+void cpuid_hv_signature(char out[13], uint32_t *max_leaf);
+
 static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
 {
 	uint32_t ra, rb, rc, rd;

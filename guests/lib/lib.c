@@ -323,15 +323,40 @@ void test_finish(void)
 	guest_exit(test_report() ? 1 : 0);
 }
 
-int running_on_vireo(void)
+/* Twelve characters from three CPUID registers, in the given order. */
+static void regs_to_string(char out[13], uint32_t r0, uint32_t r1, uint32_t r2)
+{
+	memcpy(out, &r0, 4);
+	memcpy(out + 4, &r1, 4);
+	memcpy(out + 8, &r2, 4);
+	out[12] = 0;
+}
+
+void cpuid_vendor(char out[13], uint32_t *max_leaf)
 {
 	uint32_t a, b, c, d;
+
+	cpuid(0, 0, &a, &b, &c, &d);
+	regs_to_string(out, b, d, c);	/* EBX, EDX, ECX: "GenuineIntel" */
+	if (max_leaf)
+		*max_leaf = a;
+}
+
+void cpuid_hv_signature(char out[13], uint32_t *max_leaf)
+{
+	uint32_t a, b, c, d;
+
 	cpuid(0x40000000, 0, &a, &b, &c, &d);
+	regs_to_string(out, b, c, d);	/* EBX, ECX, EDX */
+	if (max_leaf)
+		*max_leaf = a;
+}
+
+int running_on_vireo(void)
+{
 	char sig[13];
-	memcpy(sig, &b, 4);
-	memcpy(sig + 4, &c, 4);
-	memcpy(sig + 8, &d, 4);
-	sig[12] = 0;
+
+	cpuid_hv_signature(sig, 0);
 	return !strcmp(sig, VIREO_CPUID_SIGNATURE);
 }
 

@@ -8,12 +8,8 @@ void test_main(void)
 	int vireo = running_on_vireo();
 	printf("cpuid test (%s)\n", vireo ? "on Vireo" : "native, no Vireo");
 
-	cpuid(0, 0, &a, &b, &c, &d);
 	char vendor[13];
-	memcpy(vendor, &b, 4);
-	memcpy(vendor + 4, &d, 4);
-	memcpy(vendor + 8, &c, 4);
-	vendor[12] = 0;
+	cpuid_vendor(vendor, &a);
 	printf("vendor %s max basic leaf 0x%x\n", vendor, a);
 	check(a >= 1, "max-basic-leaf");
 
@@ -30,12 +26,8 @@ void test_main(void)
 		return;
 	}
 	check(c & (1u << 31), "hypervisor-bit");
-	cpuid(0x40000000, 0, &a, &b, &c, &d);
 	char sig[13];
-	memcpy(sig, &b, 4);
-	memcpy(sig + 4, &c, 4);
-	memcpy(sig + 8, &d, 4);
-	sig[12] = 0;
+	cpuid_hv_signature(sig, &a);
 	printf("hypervisor signature \"%s\"\n", sig);
 	check(!strcmp(sig, "VireoVireoHV"), "signature");
 	check_eq(a, VIREO_CPUID_MAX_LEAF, "max-hv-leaf");
