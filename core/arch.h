@@ -3,6 +3,7 @@
 #ifndef VIREO_CORE_ARCH_H
 #define VIREO_CORE_ARCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,8 +29,10 @@ void arch_vcpu_run(struct vcpu *v, uint64_t quantum);
 /* Copy to or from the vCPU's guest-linear address space (hypercalls). */
 int arch_copy_from_guest(struct vcpu *v, uint64_t gla, void *buf, size_t len);
 
-/* Exit-reason names for statistics. */
+/* Exit-reason names for statistics, and the names of the backend's state
+ * accesses counted per exit ("VMREAD"/"VMWRITE" on VT-x). */
 const char *arch_exit_name(unsigned reason);
+const char *arch_state_access_name(bool write);
 
 uint64_t arch_tsc(void);
 /* TSC ticks per millisecond, for quanta. */

@@ -12,6 +12,7 @@
 #include "lib/printk.h"
 
 struct vmx_cpu vmx_cpu;
+struct vmx_access_counts vmx_access_counts;
 
 #define CPUID1_ECX_XSAVE (1u << 26)
 #define PIT_CH2_GATE_PORT 0x61
@@ -151,6 +152,11 @@ uint64_t arch_tsc_khz(void)
 const char *arch_exit_name(unsigned reason)
 {
 	return vmx_exit_reason_name(reason);
+}
+
+const char *arch_state_access_name(bool write)
+{
+	return write ? "VMWRITE" : "VMREAD";
 }
 
 /* --- switching vCPUs ------------------------------------------------- */
@@ -312,6 +318,7 @@ static inline bool read_exit_reason(struct vmx_vcpu *x, struct vcpu *v)
 static int __attribute__((noinline)) dispatch_timed(struct vmx_vcpu *x, struct vcpu *v)
 {
 	uint64_t t0 = rdtsc();
+	struct vmx_access_counts c0 = vmx_access_counts;
 	uint32_t reason;
 	enum exit_action act;
 
@@ -319,7 +326,8 @@ static int __attribute__((noinline)) dispatch_timed(struct vmx_vcpu *x, struct v
 		return 1;
 	reason = x->exit_reason & EXIT_REASON_BASIC_MASK;
 	act = vmx_handle_exit(v, reason);
-	stats_account(&v->vm->stats, reason, rdtsc() - t0);
+	stats_account(&v->vm->stats, reason, rdtsc() - t0, vmx_access_counts.reads - c0.reads,
+		      vmx_access_counts.writes - c0.writes);
 	return after_exit(x, v, act);
 }
 

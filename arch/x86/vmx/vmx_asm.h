@@ -32,20 +32,31 @@ static inline int vmptrld(uint64_t pa)
 	return VMX_FAIL_CHECK("vmptrld %2", : "m"(pa) : "cc", "memory");
 }
 
+/* VMREAD and VMWRITE are slow on real hardware, so every exit path is
+ * accounted for how many it performs (--stats); one add each. */
+struct vmx_access_counts {
+	uint64_t reads, writes;
+};
+extern struct vmx_access_counts vmx_access_counts;
+
 /* VMREAD/VMWRITE of fields we know exist cannot fail once a VMCS is
  * current; callers that probe use the _checked forms. */
 static inline uint64_t vmread(uint64_t field)
 {
 	uint64_t v;
+
+	vmx_access_counts.reads++;
 	__asm__ volatile("vmread %1, %0" : "=rm"(v) : "r"(field) : "cc");
 	return v;
 }
 static inline void vmwrite(uint64_t field, uint64_t v)
 {
+	vmx_access_counts.writes++;
 	__asm__ volatile("vmwrite %1, %0" : : "r"(field), "rm"(v) : "cc");
 }
 static inline int vmwrite_checked(uint64_t field, uint64_t v)
 {
+	vmx_access_counts.writes++;
 	return VMX_FAIL_CHECK("vmwrite %3, %2", : "r"(field), "rm"(v) : "cc");
 }
 
