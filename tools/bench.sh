@@ -169,19 +169,26 @@ run_all() {
 
 # ---------------------------------------------------------------- parsing
 
-# "REASON<TAB>COUNT<TAB>TICKS" per line of a log's --stats block.
+# "REASON<TAB>COUNT<TAB>TICKS<TAB>VMREAD<TAB>VMWRITE" per line of a log's
+# --stats block; a line reads
+#   "  REASON   COUNT exits   TICKS ticks   N/exit  VMREAD R VMWRITE W /exit".
 stats_of() {
 	sed 's/\r$//' "$1" | awk '
-		/^ +[A-Za-z].* +[0-9]+ exits +[0-9]+ ticks +[0-9]+\/exit$/ {
-			n = split($0, f, / +/)
-			# "", words of the reason..., COUNT, "exits", TICKS, "ticks", "N/exit"
-			reason = f[2]; for (i = 3; i <= n - 5; i++) reason = reason " " f[i]
-			printf "%s\t%s\t%s\n", reason, f[n - 4], f[n - 2]
+		/^ +[A-Za-z].* +[0-9]+ exits +[0-9]+ ticks +[0-9]+\/exit/ {
+			line = $0; sub(/^ +/, "", line)
+			match(line, / +[0-9]+ exits +[0-9]+ ticks/)
+			reason = substr(line, 1, RSTART - 1)
+			split(substr(line, RSTART), f, / +/)
+			r = w = ""
+			if (match(line, /VMREAD [0-9.]+/)) r = substr(line, RSTART + 7, RLENGTH - 7)
+			if (match(line, /VMWRITE [0-9.]+/)) w = substr(line, RSTART + 8, RLENGTH - 8)
+			printf "%s\t%s\t%s\t%s\t%s\n", reason, f[2], f[4], r, w
 		}'
 }
 
 # One '|'-separated line per op (not tabs: `read` would merge empty fields):
-# op status iters reps total overhead cost spread loops exits_per_op reason handler_per_exit reasons
+# op status iters reps total overhead cost spread loops exits_per_op reason handler_per_exit
+#    vmread_per_exit vmwrite_per_exit reasons
 # status: ok, skipped:WHY or failed:WHY; reasons: "NAME=PER_OP;..." (nonzero only)
 parse_exit() { # op
 	local op=$1 log=$LOGS/exit-$1.log base=$LOGS/exit-none.log cost=$LOGS/cost-$1.log
@@ -195,7 +202,7 @@ parse_exit() { # op
 		sed 's/\r$//' "$cost" | grep -a -o 'BENCH exit.*' | sed 's/^/bench\t/'
 	} | awk -F'\t' -v op="$op" -v have_base="$([ -f "$base" ] && [ "$op" != none ] && echo 1)" '
 		function val(s, k,   m) { return match(s, " " k "=[^ ]*") ? substr(s, RSTART + length(k) + 2, RLENGTH - length(k) - 2) : "" }
-		$1 == "op"   { cnt[$2] = $3; tk[$2] = $4 }
+		$1 == "op"   { cnt[$2] = $3; tk[$2] = $4; rd[$2] = $5; wr[$2] = $6 }
 		$1 == "base" { bcnt[$2] = $3; btk[$2] = $4 }
 		$1 == "bench" && $2 ~ /^BENCH exitop / { iters = val($2, "iters"); reps = val($2, "reps"); loops = val($2, "loops") }
 		$1 == "bench" && $2 ~ /^BENCH exit / {
@@ -222,8 +229,9 @@ parse_exit() { # op
 			# the ops own exits only: the baseline run has some of that reason too
 			hpe = best == "" ? "" : sprintf("%.0f", (tk[best] - btk[best]) / bestd)
 			eps = (have_base || op == "none") ? sprintf("%.3f", sum) : ""
-			printf "%s|ok|%d|%d|%.2f|%.2f|%.2f|%.2f|%d|%s|%s|%s|%s\n",
-				op, iters, reps, total, ovh, total - ovh, dmax - dmin, loops, eps, best, hpe, list
+			printf "%s|ok|%d|%d|%.2f|%.2f|%.2f|%.2f|%d|%s|%s|%s|%s|%s|%s\n",
+				op, iters, reps, total, ovh, total - ovh, dmax - dmin, loops, eps, best, hpe,
+				best == "" ? "" : rd[best], best == "" ? "" : wr[best], list
 		}'
 }
 
@@ -265,16 +273,17 @@ print_tables() {
 	echo
 	echo "Exit round trips, Bochs $CPU_MODEL: ticks (= instructions) per loop iteration,"
 	echo "mean of $REPS x $ITERS iterations; cost = with op - overhead loop; spread = max-min cost over reps;"
-	echo "exits/op and reason from --stats (minus the op=none run); handler = ticks/exit Vireo accounts to it"
-	printf '%-20s %-38s %9s %9s %9s %7s %8s  %-16s %8s\n' op what total overhead cost spread exits/op reason handler
-	local op st it rp tot ovh cost spr loops eps reason hpe list
-	while IFS='|' read -r op st it rp tot ovh cost spr loops eps reason hpe list; do
+	echo "exits/op and reason from --stats (minus the op=none run); handler = ticks/exit Vireo accounts to it;"
+	echo "vmrd/vmwr = VMREAD/VMWRITE per exit of that reason (slow on hardware whatever they cost here)"
+	printf '%-20s %-38s %9s %9s %9s %7s %8s  %-16s %8s %5s %5s\n' op what total overhead cost spread exits/op reason handler vmrd vmwr
+	local op st it rp tot ovh cost spr loops eps reason hpe vmr vmw list
+	while IFS='|' read -r op st it rp tot ovh cost spr loops eps reason hpe vmr vmw list; do
 		if [ "$st" != ok ]; then
 			printf '%-20s %-38s %s\n' "$op" "$(describe_op "$op")" "${st^^}"
 			continue
 		fi
-		printf '%-20s %-38s %9s %9s %9s %7s %8s  %-16s %8s\n' "$op" "$(describe_op "$op")" \
-			"$tot" "$ovh" "$cost" "$spr" "${eps:--}" "${reason:--}" "${hpe:--}"
+		printf '%-20s %-38s %9s %9s %9s %7s %8s  %-16s %8s %5s %5s\n' "$op" "$(describe_op "$op")" \
+			"$tot" "$ovh" "$cost" "$spr" "${eps:--}" "${reason:--}" "${hpe:--}" "${vmr:--}" "${vmw:--}"
 	done <"$OUT/exits.tsv"
 	echo
 	echo "Workloads: ticks measured by the guest around its workload (quick=$QUICK);"
@@ -307,8 +316,8 @@ write_json() {
 		echo "  \"exit_reps\": $REPS,"
 		echo "  \"quick\": $([ "$QUICK" = 1 ] && echo true || echo false),"
 		echo "  \"exits\": ["
-		local op st it rp tot ovh cost spr loops eps reason hpe list
-		while IFS='|' read -r op st it rp tot ovh cost spr loops eps reason hpe list; do
+		local op st it rp tot ovh cost spr loops eps reason hpe vmr vmw list
+		while IFS='|' read -r op st it rp tot ovh cost spr loops eps reason hpe vmr vmw list; do
 			[ $first = 1 ] || echo ","
 			first=0
 			printf '    {"op": %s, "what": %s, "status": %s' "$(json_str "$op")" \
@@ -318,8 +327,9 @@ write_json() {
 					"$it" "$rp" "$tot" "$ovh"
 				printf ', "cost_per_iter": %s, "spread": %s, "ops_executed": %s, "exits_per_op": %s' \
 					"$cost" "$spr" "$loops" "$(json_num "$eps")"
-				printf ', "main_exit_reason": %s, "handler_ticks_per_exit": %s, "exits_per_op_by_reason": {' \
-					"$([ -n "$reason" ] && json_str "$reason" || echo null)" "$(json_num "$hpe")"
+				printf ', "main_exit_reason": %s, "handler_ticks_per_exit": %s, "vmread_per_exit": %s, "vmwrite_per_exit": %s, "exits_per_op_by_reason": {' \
+					"$([ -n "$reason" ] && json_str "$reason" || echo null)" "$(json_num "$hpe")" \
+					"$(json_num "$vmr")" "$(json_num "$vmw")"
 				local item sep=""
 				IFS=';' read -r -a items <<<"$list"
 				for item in ${items[@]+"${items[@]}"}; do
@@ -352,14 +362,14 @@ write_json() {
 
 write_csv() {
 	{
-		echo "kind,name,status,iterations,reps,total_per_iter,overhead_per_iter,cost_per_iter,spread,exits_per_op,main_exit_reason,handler_ticks_per_exit,native_ticks,vireo_ticks,ratio,check_match,vireo_exits"
-		local op st it rp tot ovh cost spr loops eps reason hpe list
-		while IFS='|' read -r op st it rp tot ovh cost spr loops eps reason hpe list; do
-			echo "exit,$op,$st,${it:-},${rp:-},${tot:-},${ovh:-},${cost:-},${spr:-},${eps:-},${reason:-},${hpe:-},,,,,"
+		echo "kind,name,status,iterations,reps,total_per_iter,overhead_per_iter,cost_per_iter,spread,exits_per_op,main_exit_reason,handler_ticks_per_exit,vmread_per_exit,vmwrite_per_exit,native_ticks,vireo_ticks,ratio,check_match,vireo_exits"
+		local op st it rp tot ovh cost spr loops eps reason hpe vmr vmw list
+		while IFS='|' read -r op st it rp tot ovh cost spr loops eps reason hpe vmr vmw list; do
+			echo "exit,$op,$st,${it:-},${rp:-},${tot:-},${ovh:-},${cost:-},${spr:-},${eps:-},${reason:-},${hpe:-},${vmr:-},${vmw:-},,,,,"
 		done <"$OUT/exits.tsv"
 		local w nt vt ratio match ex nw vw
 		while IFS='|' read -r w st nt vt ratio match ex nw vw; do
-			echo "workload,$w,$st,,,,,,,,,,$nt,$vt,$ratio,$match,$ex"
+			echo "workload,$w,$st,,,,,,,,,,,,$nt,$vt,$ratio,$match,$ex"
 		done <"$OUT/works.tsv"
 	} >"$OUT/results.csv"
 }

@@ -29,8 +29,8 @@ check "harness exits 0" test "$rc" = 0
 [ "$rc" = 0 ] || tail -n 20 "$OUT/stdout" | sed 's/^/  | /'
 
 num='[0-9]+(\.[0-9]+)?'
-check "table: exit rows" grep -Eq "^cpuid +.* $num +$num +$num +$num +1\.000 +CPUID +[0-9]+$" "$OUT/stdout"
-check "table: vmcall row" grep -Eq "^vmcall +.* $num +$num +$num +$num +1\.000 +VMCALL +[0-9]+$" "$OUT/stdout"
+check "table: exit rows" grep -Eq "^cpuid +.* $num +$num +$num +$num +1\.000 +CPUID +[0-9]+ +$num +$num$" "$OUT/stdout"
+check "table: vmcall row" grep -Eq "^vmcall +.* $num +$num +$num +$num +1\.000 +VMCALL +[0-9]+ +$num +$num$" "$OUT/stdout"
 check "table: workload row" grep -Eq "^syscall +[0-9]+ +[0-9]+ +$num +[0-9]+ +same " "$OUT/stdout"
 
 json_ok() {
