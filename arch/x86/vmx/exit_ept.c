@@ -101,7 +101,8 @@ static enum exit_action emulate_mmio(struct vcpu *v, uint64_t gpa)
 	struct vmx_vcpu *x = to_vmx(v);
 	struct x86_regs *r = &x->regs;
 	struct x86_emu_ops ops = { v, emu_translate, emu_phys_read, emu_phys_write };
-	enum x86_cpu_mode mode = guest_cpu_mode();
+	struct x86_paging pg;
+	enum x86_cpu_mode mode;
 	const struct x86_insn *insn;
 	uint8_t bytes[16] = { 0 };
 	char hex[64];
@@ -111,9 +112,11 @@ static enum exit_action emulate_mmio(struct vcpu *v, uint64_t gpa)
 	uint64_t rflags;
 	bool rsp;
 
+	guest_paging(&pg);          /* once: mode and fetch both need it */
+	mode = guest_mode_of(&pg, vmread(VMCS_GUEST_CS_AR));
 	r->rip = vmread(VMCS_GUEST_RIP);
 	r->rflags = rflags = vmread(VMCS_GUEST_RFLAGS);
-	n = guest_fetch_insn(v, mode, r->rip, bytes);
+	n = guest_fetch_insn(v, &pg, mode, r->rip, bytes);
 	insn = decode_cached(x, bytes, n, mode);
 	if (!insn) {
 		x86_insn_bytes_str(bytes, n, hex, sizeof(hex));

@@ -16,24 +16,34 @@ static const uint32_t seg_base_field[] = {
 	[X86_SEG_FS] = VMCS_GUEST_FS_BASE, [X86_SEG_GS] = VMCS_GUEST_GS_BASE,
 };
 
+/* CR3 and CR4 matter only with paging on: two VMREADs saved otherwise. */
 void guest_paging(struct x86_paging *pg)
 {
 	pg->cr0 = vmread(VMCS_GUEST_CR0);
-	pg->cr3 = vmread(VMCS_GUEST_CR3);
-	pg->cr4 = vmread(VMCS_GUEST_CR4);
 	pg->efer = vmread(VMCS_GUEST_IA32_EFER);
+	if (pg->cr0 & X86_CR0_PG) {
+		pg->cr3 = vmread(VMCS_GUEST_CR3);
+		pg->cr4 = vmread(VMCS_GUEST_CR4);
+	} else {
+		pg->cr3 = pg->cr4 = 0;
+	}
+}
+
+enum x86_cpu_mode guest_mode_of(const struct x86_paging *pg, uint64_t cs_ar)
+{
+	if (!(pg->cr0 & X86_CR0_PE))
+		return X86_MODE_REAL16;
+	if ((pg->efer & X86_EFER_LMA) && (cs_ar & VMX_AR_L))
+		return X86_MODE_LONG64;
+	return (cs_ar & VMX_AR_DB) ? X86_MODE_PROT32 : X86_MODE_PROT16;
 }
 
 enum x86_cpu_mode guest_cpu_mode(void)
 {
-	uint64_t cr0 = vmread(VMCS_GUEST_CR0);
-	uint64_t cs_ar = vmread(VMCS_GUEST_CS_AR);
+	struct x86_paging pg;
 
-	if (!(cr0 & X86_CR0_PE))
-		return X86_MODE_REAL16;
-	if ((vmread(VMCS_GUEST_IA32_EFER) & X86_EFER_LMA) && (cs_ar & VMX_AR_L))
-		return X86_MODE_LONG64;
-	return (cs_ar & VMX_AR_DB) ? X86_MODE_PROT32 : X86_MODE_PROT16;
+	guest_paging(&pg);
+	return guest_mode_of(&pg, vmread(VMCS_GUEST_CS_AR));
 }
 
 
@@ -68,25 +78,27 @@ int guest_translate(struct vcpu *v, enum x86_seg seg, uint64_t offset, unsigned 
 
 /* Code-segment linear address -> guest-physical, for a fetch. With
  * paging off (real mode, multiboot entry) that is the identity. */
-static int fetch_translate(struct vcpu *v, enum x86_cpu_mode mode, uint64_t la, uint64_t *gpa)
+static int fetch_translate(struct vcpu *v, const struct x86_paging *pg, enum x86_cpu_mode mode,
+			   unsigned access, uint64_t la, uint64_t *gpa)
 {
-	struct x86_paging pg;
-
 	if (mode != X86_MODE_LONG64)
 		la &= 0xffffffffu;
-	if (!(vmread(VMCS_GUEST_CR0) & X86_CR0_PG)) {
+	if (!(pg->cr0 & X86_CR0_PG)) {
 		*gpa = la;
 		return 0;
 	}
-	guest_paging(&pg);
-	return x86_walk(&pg, la, X86_ACC_FETCH | (guest_cpl() == 3 ? X86_ACC_USER : 0),
-			guest_read_phys, v->vm, gpa);
+	return x86_walk(pg, la, access, guest_read_phys, v->vm, gpa);
 }
 
-unsigned guest_fetch_insn(struct vcpu *v, enum x86_cpu_mode mode, uint64_t rip, uint8_t *buf)
+unsigned guest_fetch_insn(struct vcpu *v, const struct x86_paging *pg, enum x86_cpu_mode mode,
+			  uint64_t rip, uint8_t *buf)
 {
 	uint64_t la = (mode == X86_MODE_LONG64 ? 0 : vmread(VMCS_GUEST_CS_BASE)) + rip;
+	unsigned access = X86_ACC_FETCH;
 	unsigned n = 0;
+
+	if ((pg->cr0 & X86_CR0_PG) && guest_cpl() == 3)
+		access |= X86_ACC_USER;
 
 	/* One walk per page: the instruction may cross into a second page,
 	 * or end just before an unmapped one, and we want every byte there is. */
@@ -94,7 +106,7 @@ unsigned guest_fetch_insn(struct vcpu *v, enum x86_cpu_mode mode, uint64_t rip, 
 		uint64_t gpa;
 		unsigned chunk;
 
-		if (fetch_translate(v, mode, la + n, &gpa))
+		if (fetch_translate(v, pg, mode, access, la + n, &gpa))
 			break;
 		chunk = 4096 - (unsigned)(gpa & 4095);
 		if (chunk > 15 - n)

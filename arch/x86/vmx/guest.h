@@ -17,6 +17,8 @@ struct vcpu;
 
 void guest_paging(struct x86_paging *pg);
 enum x86_cpu_mode guest_cpu_mode(void);
+/* The mode from state already read: CR0.PE, EFER.LMA, CS.L and CS.D. */
+enum x86_cpu_mode guest_mode_of(const struct x86_paging *pg, uint64_t cs_ar);
 /* 64-bit mode: IA-32e active and CS.L (SDM 3.4.5). */
 static inline bool guest_in_64bit_mode(void)
 {
@@ -36,7 +38,8 @@ int guest_read_phys(void *vm, uint64_t gpa, void *buf, unsigned size);
 int guest_translate(struct vcpu *v, enum x86_seg seg, uint64_t offset, unsigned access,
 		    uint64_t *gpa, uint64_t *la);
 /* Up to 15 bytes at CS:RIP; returns how many could be read. */
-unsigned guest_fetch_insn(struct vcpu *v, enum x86_cpu_mode mode, uint64_t rip, uint8_t *buf);
+unsigned guest_fetch_insn(struct vcpu *v, const struct x86_paging *pg, enum x86_cpu_mode mode,
+			  uint64_t rip, uint8_t *buf);
 
 /* Event injection for the next VM entry (SDM 26.6). */
 void guest_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
