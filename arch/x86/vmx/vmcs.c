@@ -67,15 +67,9 @@ static void setup_controls(struct vcpu *v)
 {
 	const struct vmx_controls *c = &vmx_cpu.ctls;
 	struct vmx_vm *xvm = to_vmx_vm(v->vm);
-	uint32_t proc = c->proc;
 
-	/* Let the guest's CR8 reach its virtual TPR, not the real one. */
-	proc |= (uint32_t)(vmx_cpu.caps.true_procbased ? vmx_cpu.caps.true_procbased >> 32
-						       : vmx_cpu.caps.procbased >> 32) &
-		(CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING |
-		 CPU_BASED_USE_TSC_OFFSETTING);
 	vmwrite(VMCS_PIN_BASED_CTLS, c->pin);
-	vmwrite(VMCS_PROC_BASED_CTLS, proc);
+	vmwrite(VMCS_PROC_BASED_CTLS, c->proc);
 	vmwrite(VMCS_PROC_BASED_CTLS2, c->proc2);
 	vmwrite(VMCS_EXIT_CTLS, c->exit);
 	vmwrite(VMCS_ENTRY_CTLS, c->entry & ~VM_ENTRY_IA32E_MODE_GUEST);

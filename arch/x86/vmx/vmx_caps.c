@@ -181,7 +181,8 @@ static void settle_vpid(struct vmx_controls *c)
  *    so guest CR3 accesses need no exits: CR3 load/store exiting is never
  *    requested); exit 64-bit host, save/load EFER, ack interrupt on exit;
  *    entry load EFER.
- *  optional: preemption timer (+ save its value on exit), VPID, RDTSCP,
+ *  optional: CR8 load/store exiting, TSC offsetting, preemption timer
+ *    (+ save its value on exit), VPID, RDTSCP,
  *    INVPCID, XSAVES/XRSTORS (a guest #UDs on these if the control is 0),
  *    save/load IA32_PAT.
  *  never requested: RDTSC exiting, CR3 load/store exiting, MTF. With the
@@ -199,7 +200,11 @@ int vmx_compute_controls(const struct vmx_caps *caps, struct vmx_controls *out,
 	uint32_t opt;
 
 	memset(out, 0, sizeof(*out));
-	if (ADJUST(proc_cap, proc_needs, 0, &out->proc))
+	/* CR8 exiting sends a 64-bit guest's MOV CR8 to its virtual TPR
+	 * rather than the real one; TSC offsetting lets it write IA32_TSC. */
+	opt = CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING |
+	      CPU_BASED_USE_TSC_OFFSETTING;
+	if (ADJUST(proc_cap, proc_needs, opt, &out->proc))
 		return -1;
 	opt = SECONDARY_EXEC_ENABLE_VPID | SECONDARY_EXEC_ENABLE_RDTSCP |
 	      SECONDARY_EXEC_ENABLE_INVPCID | SECONDARY_EXEC_ENABLE_XSAVES;
