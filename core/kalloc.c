@@ -21,20 +21,16 @@ void *kalloc_pages(size_t bytes, uint64_t align)
 	return (void *)(uintptr_t)pa;
 }
 
-void kfree_pages(void *p, size_t bytes)
-{
-	if (p)
-		pmm_free(the_pmm, (uint64_t)(uintptr_t)p, (bytes + 4095) / 4096);
-}
-
 void *kzalloc(size_t bytes)
 {
 	return kalloc_pages(bytes, 4096);
 }
 
+/* Frees what kalloc_pages or kzalloc returned, given the same size. */
 void kfree(void *p, size_t bytes)
 {
-	kfree_pages(p, bytes);
+	if (p)
+		pmm_free(the_pmm, (uint64_t)(uintptr_t)p, (bytes + 4095) / 4096);
 }
 
 uint64_t kalloc_free_bytes(void)

@@ -12,7 +12,6 @@ struct pmm;
 void kalloc_init(struct pmm *pmm);
 /* 'align' is a power of two >= 4096; returns NULL when memory is short. */
 void *kalloc_pages(size_t bytes, uint64_t align);
-void kfree_pages(void *p, size_t bytes);
 void *kzalloc(size_t bytes);          /* page-granular, page aligned */
 void kfree(void *p, size_t bytes);
 uint64_t kalloc_free_bytes(void);

@@ -21,18 +21,6 @@ struct vm_stats {
 	bool timing;       /* measure ticks too (--stats): two RDTSC per exit */
 };
 
-static inline void stats_account(struct vm_stats *s, unsigned reason, uint64_t ticks,
-				 uint64_t reads, uint64_t writes)
-{
-	if (reason >= STATS_MAX_REASONS)
-		reason = STATS_MAX_REASONS - 1;
-	s->count[reason]++;
-	s->ticks[reason] += ticks;
-	s->reads[reason] += reads;
-	s->writes[reason] += writes;
-	s->exits++;
-}
-
 /* Counting alone, when ticks are not measured. */
 static inline void stats_count(struct vm_stats *s, unsigned reason)
 {
@@ -40,6 +28,17 @@ static inline void stats_count(struct vm_stats *s, unsigned reason)
 		reason = STATS_MAX_REASONS - 1;
 	s->count[reason]++;
 	s->exits++;
+}
+
+static inline void stats_account(struct vm_stats *s, unsigned reason, uint64_t ticks,
+				 uint64_t reads, uint64_t writes)
+{
+	if (reason >= STATS_MAX_REASONS)
+		reason = STATS_MAX_REASONS - 1;
+	s->ticks[reason] += ticks;
+	s->reads[reason] += reads;
+	s->writes[reason] += writes;
+	stats_count(s, reason);
 }
 
 void stats_add(struct vm_stats *dst, const struct vm_stats *src);

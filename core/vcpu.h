@@ -24,7 +24,6 @@ struct vcpu {
 	bool launched;           /* the backend has entered it once */
 	bool need_resched;       /* another vCPU became runnable: give up the CPU
 				  * at the next exit so the scheduler re-plans */
-	uint8_t sipi_vector;     /* start page of an AP (SIPI vector) */
 	void *arch;              /* backend state (struct vmx_vcpu) */
 };
 

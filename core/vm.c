@@ -50,18 +50,20 @@ void vm_end(struct vm *vm, enum vm_end why, uint64_t status, const char *fmt, ..
 
 bool vm_read_phys(struct vm *vm, uint64_t gpa, void *buf, uint64_t len)
 {
-	if (!gmem_is_ram(&vm->mem, gpa, len))
-		return false;
-	memcpy(buf, vm->mem.base + gpa, len);
-	return true;
+	const void *p = gmem_ptr(&vm->mem, gpa, len);
+
+	if (p)
+		memcpy(buf, p, len);
+	return p != NULL;
 }
 
 bool vm_write_phys(struct vm *vm, uint64_t gpa, const void *buf, uint64_t len)
 {
-	if (!gmem_is_ram(&vm->mem, gpa, len))
-		return false;
-	memcpy(vm->mem.base + gpa, buf, len);
-	return true;
+	void *p = gmem_ptr(&vm->mem, gpa, len);
+
+	if (p)
+		memcpy(p, buf, len);
+	return p != NULL;
 }
 
 /* Device callbacks: they know only an opaque pointer, which is the VM. */
@@ -152,7 +154,7 @@ void vm_destroy(struct vm *vm)
 	}
 	vm->nvcpus = 0;
 	arch_vm_destroy(vm);
-	kfree_pages(vm->mem.base, vm->mem.size);
+	kfree(vm->mem.base, vm->mem.size);
 	vm->mem.base = NULL;
 }
 
@@ -170,7 +172,6 @@ struct vm *vm_create(int id, const struct vm_config *cfg, const struct vm_image 
 	memcpy(vm->name, cfg->name, sizeof(vm->name));
 	vm->name[sizeof(vm->name) - 1] = '\0';
 	vm_console_init(&vm->console, prefix_output ? vm->name : NULL);
-	vm->nvcpus = 0;
 	/* 2 MiB alignment lets EPT map guest RAM with large pages. */
 	vm->mem.size = cfg->mem;
 	vm->mem.base = kalloc_pages(cfg->mem, MiB(2));
@@ -180,10 +181,8 @@ struct vm *vm_create(int id, const struct vm_config *cfg, const struct vm_image 
 		kfree(vm, sizeof(*vm));
 		return NULL;
 	}
-	vm->nvcpus = 0;
 	if (vm_load_image(vm, img, err, errlen) || arch_vm_init(vm, err, errlen))
 		goto fail;
-	vm->nvcpus = 0;
 	if (vm_add_vcpus(vm, err, errlen))
 		goto fail;
 	if (vm_add_devices(vm, err, errlen))

@@ -38,20 +38,13 @@ enum x86_cpu_mode guest_mode_of(const struct x86_paging *pg, uint64_t cs_ar)
 	return (cs_ar & VMX_AR_DB) ? X86_MODE_PROT32 : X86_MODE_PROT16;
 }
 
-enum x86_cpu_mode guest_cpu_mode(void)
-{
-	struct x86_paging pg;
-
-	guest_paging(&pg);
-	return guest_mode_of(&pg, vmread(VMCS_GUEST_CS_AR));
-}
 
 
 
-uint64_t guest_seg_base(enum x86_seg seg)
+static uint64_t seg_base(enum x86_cpu_mode mode, enum x86_seg seg)
 {
 	/* In 64-bit mode only FS and GS have bases (SDM 3.4.4). */
-	if (guest_cpu_mode() == X86_MODE_LONG64 && seg != X86_SEG_FS && seg != X86_SEG_GS)
+	if (mode == X86_MODE_LONG64 && seg != X86_SEG_FS && seg != X86_SEG_GS)
 		return 0;
 	return vmread(seg_base_field[seg]);
 }
@@ -65,12 +58,13 @@ int guest_translate(struct vcpu *v, enum x86_seg seg, uint64_t offset, unsigned 
 		    uint64_t *gpa, uint64_t *la)
 {
 	struct x86_paging pg;
-	enum x86_cpu_mode mode = guest_cpu_mode();
+	enum x86_cpu_mode mode;
 
-	*la = guest_seg_base(seg) + offset;
+	guest_paging(&pg);
+	mode = guest_mode_of(&pg, vmread(VMCS_GUEST_CS_AR));
+	*la = seg_base(mode, seg) + offset;
 	if (mode != X86_MODE_LONG64)
 		*la &= 0xffffffffu;
-	guest_paging(&pg);
 	if (guest_cpl() == 3)
 		access |= X86_ACC_USER;
 	return x86_walk(&pg, *la, access, guest_read_phys, v->vm, gpa);

@@ -16,7 +16,6 @@
 struct vcpu;
 
 void guest_paging(struct x86_paging *pg);
-enum x86_cpu_mode guest_cpu_mode(void);
 /* The mode from state already read: CR0.PE, EFER.LMA, CS.L and CS.D. */
 enum x86_cpu_mode guest_mode_of(const struct x86_paging *pg, uint64_t cs_ar);
 /* 64-bit mode: IA-32e active and CS.L (SDM 3.4.5). */
@@ -32,7 +31,6 @@ static inline unsigned guest_cpl(void)
 	return (unsigned)((vmread(VMCS_GUEST_SS_AR) & VMX_AR_DPL_MASK) >> VMX_AR_DPL_SHIFT);
 }
 
-uint64_t guest_seg_base(enum x86_seg seg);
 int guest_read_phys(void *vm, uint64_t gpa, void *buf, unsigned size);
 /* seg:offset -> guest-physical; negative x86_walk code on a fault. */
 int guest_translate(struct vcpu *v, enum x86_seg seg, uint64_t offset, unsigned access,

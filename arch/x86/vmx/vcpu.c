@@ -133,7 +133,6 @@ static void lapic_send_ipi(void *opaque, uint32_t dest, uint32_t icr, bool x2api
 
 void arch_vcpu_start_at_sipi(struct vcpu *v, uint8_t vector)
 {
-	v->sipi_vector = vector;
 	v->state = VCPU_RUNNABLE;
 	/* The VMCS of v must be current to be written; reload ours after. */
 	struct vcpu *cur = vmx_cpu.loaded;

@@ -128,6 +128,11 @@ int arch_virt_init(char *err, size_t errlen)
 	memset(vmx_cpu.io_bitmap_b, 0xff, 4096);
 	if (vmx_turn_on(err, errlen))
 		return -1;
+	/* Without "save timer value" the timer restarts from the slice's
+	 * first value at every entry, so it may never expire: the run loop
+	 * then also checks the deadline at each exit. */
+	vmx_cpu.quantum_at_exits = !vmx_cpu.ctls.has_preempt_timer ||
+				   !(vmx_cpu.ctls.exit & VM_EXIT_SAVE_PREEMPTION_TIMER);
 	if (!vmx_cpu.ctls.has_preempt_timer)
 		printk(LOG_WARN, "vmx: no VMX-preemption timer: VMs are switched only when they "
 		       "exit, so a guest that never exits keeps the CPU\n");
@@ -272,9 +277,9 @@ static void report_failed_entry_exit(struct vcpu *v, uint32_t reason)
 }
 
 /* The VMX-preemption timer counts down every 2^shift TSC ticks (SDM
- * 25.5.1); with no deadline it is set to its maximum and ignored. With
- * "save VMX-preemption timer value" (always used when the timer exists)
- * it resumes across exits, so it is armed once per time slice. */
+ * 25.5.1); with no deadline it is set to its maximum and ignored. It is
+ * armed once per time slice: with "save VMX-preemption timer value" it
+ * resumes across exits; without, see quantum_at_exits. */
 static void arm_timer(struct vmx_vcpu *x)
 {
 	uint64_t left, now;
@@ -297,8 +302,8 @@ static inline int after_exit(struct vmx_vcpu *x, struct vcpu *v, enum exit_actio
 		v->need_resched = false;
 		return 1;
 	}
-	/* Without a preemption timer the quantum ends at the next exit. */
-	if (x->deadline && !vmx_cpu.ctls.has_preempt_timer && rdtsc() >= x->deadline)
+	/* Where the timer cannot end the quantum, the next exit does. */
+	if (x->deadline && vmx_cpu.quantum_at_exits && rdtsc() >= x->deadline)
 		return 1;
 	return 0;
 }

@@ -30,6 +30,7 @@ struct vmx_cpu {
 	uint32_t xsave_size;
 	uint64_t tsc_khz;
 	uint32_t max_basic_leaf;  /* host CPUID.0:EAX */
+	bool quantum_at_exits;    /* the timer cannot end a slice by itself */
 	uint16_t next_vpid;
 	struct vcpu *fpu_owner;   /* whose FPU/XSAVE state is in the CPU */
 	struct vcpu *loaded;      /* whose VMCS is current */
@@ -62,7 +63,6 @@ struct vmx_vcpu {
 	uint64_t pat, mtrr_def_type, misc_enable;
 	/* Exit information, read once per exit. */
 	uint32_t exit_reason;
-	uint64_t exit_qual;
 	uint64_t exit_tsc;
 	uint64_t deadline;            /* TSC at which the quantum ends; 0 = none */
 	/* The last instruction decoded for MMIO emulation (exit_ept.c). */
