@@ -35,6 +35,9 @@ const char *arch_exit_name(unsigned reason);
 const char *arch_state_access_name(bool write);
 
 uint64_t arch_tsc(void);
+/* Nothing is runnable: sleep until the host TSC reaches 'deadline' (or an
+ * earlier host interrupt). */
+void arch_idle_until(uint64_t deadline);
 /* TSC ticks per millisecond, for quanta. */
 uint64_t arch_tsc_khz(void);
 

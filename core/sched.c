@@ -1,6 +1,12 @@
+/* Round-robin scheduling of every runnable vCPU of every VM on one
+ * physical CPU, and the idle loop: with nothing runnable the CPU sleeps
+ * until the nearest virtual timer is due (arch_idle_until), never spins. */
 #include "core/arch.h"
+#include "core/pcpu.h"
 #include "core/sched.h"
 #include "core/vm.h"
+
+struct pcpu pcpu0;
 
 static unsigned count_runnable(struct vm **vms, int nvms)
 {
@@ -12,9 +18,19 @@ static unsigned count_runnable(struct vm **vms, int nvms)
 	return n;
 }
 
-/* A VM none of whose vCPUs can run again is over. Interrupt delivery to
- * wake a halted vCPU does not exist yet, so a halt with interrupts enabled
- * is as final as one with interrupts disabled; the message says which. */
+void vcpu_wake(struct vcpu *v)
+{
+	struct pcpu *p = this_pcpu();
+
+	if (v->state == VCPU_HALTED)
+		v->state = VCPU_RUNNABLE;
+	if (p->current && p->current != v)
+		p->current->need_resched = true;
+}
+
+/* A VM none of whose vCPUs can run again is over: every vCPU is halted
+ * (or parked waiting for SIPI) and none of its timers is armed, or every
+ * halted vCPU has interrupts disabled. */
 static void reap_idle_vm(struct vm *vm)
 {
 	bool all_irq_off = true;
@@ -31,32 +47,60 @@ static void reap_idle_vm(struct vm *vm)
 	}
 	if (all_irq_off)
 		vm_end(vm, VM_END_HALTED, 0, "all vCPUs halted with interrupts disabled");
-	else
+	else if (!timerq_owner_armed(&this_pcpu()->timers, vm))
 		vm_end(vm, VM_END_HALTED, 0,
-		       "all vCPUs halted waiting for an interrupt, and no device can raise one");
+		       "all vCPUs halted waiting for an interrupt, and no timer is armed");
+}
+
+static bool any_running(struct vm **vms, int nvms)
+{
+	for (int i = 0; i < nvms; i++)
+		if (vms[i]->state == VM_RUNNING)
+			return true;
+	return false;
+}
+
+static void run_round(struct vm **vms, int nvms, uint64_t quantum_ticks, unsigned runnable)
+{
+	struct pcpu *p = this_pcpu();
+
+	for (int i = 0; i < nvms; i++) {
+		struct vm *vm = vms[i];
+
+		for (unsigned j = 0; j < vm->nvcpus; j++) {
+			struct vcpu *v = vm->vcpus[j];
+
+			if (v->state != VCPU_RUNNABLE)
+				continue;
+			p->current = v;
+			/* Alone on the CPU, a vCPU needs no preemption. */
+			arch_vcpu_run(v, runnable > 1 ? quantum_ticks : 0);
+			p->current = NULL;
+			timerq_run(&p->timers, arch_tsc());
+			runnable = count_runnable(vms, nvms);
+		}
+		reap_idle_vm(vm);
+	}
 }
 
 void sched_run(struct vm **vms, int nvms, uint64_t quantum_ticks)
 {
+	struct pcpu *p = this_pcpu();
+
 	for (;;) {
-		unsigned runnable = count_runnable(vms, nvms);
+		unsigned runnable;
 
-		if (runnable == 0)
-			break;
-		for (int i = 0; i < nvms; i++) {
-			struct vm *vm = vms[i];
-
-			for (unsigned j = 0; j < vm->nvcpus; j++) {
-				struct vcpu *v = vm->vcpus[j];
-
-				if (v->state != VCPU_RUNNABLE)
-					continue;
-				/* Alone on the CPU, a vCPU needs no preemption. */
-				arch_vcpu_run(v, runnable > 1 ? quantum_ticks : 0);
-				runnable = count_runnable(vms, nvms);
-			}
-			reap_idle_vm(vm);
+		timerq_run(&p->timers, arch_tsc());
+		runnable = count_runnable(vms, nvms);
+		if (runnable) {
+			run_round(vms, nvms, quantum_ticks, runnable);
+			continue;
 		}
+		for (int i = 0; i < nvms; i++)
+			reap_idle_vm(vms[i]);
+		if (!any_running(vms, nvms) || !timerq_next(&p->timers))
+			break;
+		arch_idle_until(timerq_next(&p->timers));
 	}
 	for (int i = 0; i < nvms; i++)
 		reap_idle_vm(vms[i]);

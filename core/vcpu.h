@@ -20,7 +20,8 @@ struct vcpu {
 	struct vm *vm;
 	unsigned id;             /* index in the VM, also its APIC ID */
 	enum vcpu_state state;
-	bool halted_irq_off;     /* halted with interrupts disabled: for good */
+	bool halted_irq_off;     /* halted with interrupts disabled: only an
+				  * NMI, INIT or SIPI wakes it */
 	bool launched;           /* the backend has entered it once */
 	bool need_resched;       /* another vCPU became runnable: give up the CPU
 				  * at the next exit so the scheduler re-plans */
@@ -28,5 +29,10 @@ struct vcpu {
 };
 
 static inline bool vcpu_is_bsp(const struct vcpu *v) { return v->id == 0; }
+
+/* An event is pending for v (sched.c): a halted v becomes runnable, and
+ * the vCPU running now gives the CPU back at its next exit so that the
+ * scheduler shares the CPU between them. */
+void vcpu_wake(struct vcpu *v);
 
 #endif

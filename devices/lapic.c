@@ -4,62 +4,12 @@
  * MSRs (MSR = 0x800 + offset/16, SDM 11.12.1.2). vlapic_read_reg() and
  * vlapic_write_reg() hold the single switch over offsets and report what
  * kind of access failed; each interface maps that onto its own rule:
- * xAPIC ignores, x2APIC raises #GP.
- *
- * Not modelled yet: the timer countdown (current count reads 0: the timer
- * never runs), interrupt delivery to the vCPU, EOI broadcast to the I/O
- * APIC for level-triggered vectors, INIT/SIPI reset. */
+ * xAPIC ignores, x2APIC raises #GP. Register values live in the register
+ * page (REG()), so that APIC virtualization reads the same bytes. */
 #include "devices/lapic.h"
 #include "lib/libc.h"
 
-/* Register offsets, SDM Table 11-1 (x2APIC MSR = 0x800 + (offset >> 4)). */
-#define APIC_OFFSET_ID          0x020
-#define APIC_OFFSET_VER         0x030
-#define APIC_OFFSET_TPR         0x080
-#define APIC_OFFSET_APR         0x090
-#define APIC_OFFSET_PPR         0x0A0
-#define APIC_OFFSET_EOI         0x0B0
-#define APIC_OFFSET_LDR         0x0D0
-#define APIC_OFFSET_DFR         0x0E0
-#define APIC_OFFSET_SVR         0x0F0
-#define APIC_OFFSET_ISR0        0x100
-#define APIC_OFFSET_ISR1        0x110
-#define APIC_OFFSET_ISR2        0x120
-#define APIC_OFFSET_ISR3        0x130
-#define APIC_OFFSET_ISR4        0x140
-#define APIC_OFFSET_ISR5        0x150
-#define APIC_OFFSET_ISR6        0x160
-#define APIC_OFFSET_ISR7        0x170
-#define APIC_OFFSET_TMR0        0x180
-#define APIC_OFFSET_TMR1        0x190
-#define APIC_OFFSET_TMR2        0x1A0
-#define APIC_OFFSET_TMR3        0x1B0
-#define APIC_OFFSET_TMR4        0x1C0
-#define APIC_OFFSET_TMR5        0x1D0
-#define APIC_OFFSET_TMR6        0x1E0
-#define APIC_OFFSET_TMR7        0x1F0
-#define APIC_OFFSET_IRR0        0x200
-#define APIC_OFFSET_IRR1        0x210
-#define APIC_OFFSET_IRR2        0x220
-#define APIC_OFFSET_IRR3        0x230
-#define APIC_OFFSET_IRR4        0x240
-#define APIC_OFFSET_IRR5        0x250
-#define APIC_OFFSET_IRR6        0x260
-#define APIC_OFFSET_IRR7        0x270
-#define APIC_OFFSET_ESR         0x280
-#define APIC_OFFSET_CMCI_LVT    0x2F0
-#define APIC_OFFSET_ICR_LOW     0x300
-#define APIC_OFFSET_ICR_HI      0x310
-#define APIC_OFFSET_TIMER_LVT   0x320
-#define APIC_OFFSET_THERM_LVT   0x330
-#define APIC_OFFSET_PERF_LVT    0x340
-#define APIC_OFFSET_LINT0_LVT   0x350
-#define APIC_OFFSET_LINT1_LVT   0x360
-#define APIC_OFFSET_ERROR_LVT   0x370
-#define APIC_OFFSET_TIMER_ICR   0x380
-#define APIC_OFFSET_TIMER_CCR   0x390
-#define APIC_OFFSET_TIMER_DCR   0x3E0
-#define APIC_OFFSET_SELF_IPI    0x3F0   /* x2APIC only */
+#define REG(l, off) ((l)->regs[(off) >> 2])
 
 /* Version register (SDM 11.4.8): version 0x14 (integrated xAPIC), max LVT
  * entry index in bits 23:16, bit 24 (EOI-broadcast suppression) clear. */
@@ -74,31 +24,11 @@
 #define APIC_TPR_WRITABLE       0x000000FFu
 #define APIC_LDR_XAPIC_WRITABLE 0xFF000000u
 #define APIC_DFR_MODEL          0xF0000000u
+#define APIC_DFR_MODEL_FLAT     0xF0000000u
 #define APIC_DFR_RESERVED       0x0FFFFFFFu   /* read as all ones */
 #define APIC_ICR_HI_XAPIC       0xFF000000u
 #define APIC_DCR_WRITABLE       0x0000000Bu   /* bits 0, 1, 3 */
 
-/* LVT fields, SDM Figure 11-8. */
-#define APIC_LVT_VECTOR         0x000000FFu
-#define APIC_LVT_DM             0x00000700u
-#define APIC_LVT_DS             0x00001000u   /* delivery status, RO */
-#define APIC_LVT_POLARITY       0x00002000u
-#define APIC_LVT_REMOTE_IRR     0x00004000u   /* RO */
-#define APIC_LVT_TRIGGER        0x00008000u
-#define APIC_LVT_MASKED         0x00010000u
-#define APIC_LVT_TIMER_MODE     0x00060000u   /* one-shot/periodic/TSC-dl */
-
-/* ICR low fields, SDM Figure 11-12. */
-#define APIC_ICR_VECTOR         0x000000FFu
-#define APIC_ICR_DM             0x00000700u
-#define APIC_ICR_DM_FIXED       0x00000000u
-#define APIC_ICR_DM_LOWPRI      0x00000100u
-#define APIC_ICR_DESTMODE       0x00000800u
-#define APIC_ICR_DS             0x00001000u   /* delivery status: RO, 0 */
-#define APIC_ICR_LEVEL          0x00004000u
-#define APIC_ICR_TRIGGER        0x00008000u
-#define APIC_ICR_SHORTHAND      0x000C0000u
-#define APIC_ICR_SHORT_SELF     0x00040000u
 #define APIC_ICR_WRITABLE       (APIC_ICR_VECTOR | APIC_ICR_DM | \
 				 APIC_ICR_DESTMODE | APIC_ICR_LEVEL | \
 				 APIC_ICR_TRIGGER | APIC_ICR_SHORTHAND)
@@ -132,6 +62,12 @@ static const uint32_t lvt_writable[VLAPIC_NLVT] = {
 	[VLAPIC_LVT_ERROR] = APIC_LVT_VECTOR | APIC_LVT_MASKED,
 };
 
+static uint32_t lvt_offset(enum vlapic_lvt lvt)
+{
+	return lvt == VLAPIC_LVT_CMCI ? APIC_OFFSET_CMCI_LVT :
+	       APIC_OFFSET_TIMER_LVT + ((uint32_t)(lvt - VLAPIC_LVT_TIMER) << 4);
+}
+
 bool vlapic_x2apic_mode(const struct vlapic *vlapic)
 {
 	return (vlapic->apicbase & (APICBASE_EN | APICBASE_EXTD)) ==
@@ -146,7 +82,7 @@ bool vlapic_xapic_mmio_enabled(const struct vlapic *vlapic)
 
 bool vlapic_sw_enabled(const struct vlapic *vlapic)
 {
-	return (vlapic->svr & APIC_SVR_ENABLE) != 0;
+	return (REG(vlapic, APIC_OFFSET_SVR) & APIC_SVR_ENABLE) != 0;
 }
 
 uint64_t vlapic_mmio_base(const struct vlapic *vlapic)
@@ -154,39 +90,75 @@ uint64_t vlapic_mmio_base(const struct vlapic *vlapic)
 	return vlapic->apicbase & ~0xFFFULL;
 }
 
+uint32_t vlapic_reg(const struct vlapic *vlapic, uint32_t offset)
+{
+	return REG(vlapic, offset);
+}
+
+/* Bit 'vector' of a 256-bit register (ISR, TMR, IRR): eight 32-bit
+ * registers 16 bytes apart. */
+static uint32_t *vec_word(struct vlapic *l, uint32_t base, unsigned vector)
+{
+	return &REG(l, base + ((vector / 32) << 4));
+}
+
+static bool vec_test(const struct vlapic *l, uint32_t base, unsigned vector)
+{
+	return (REG(l, base + ((vector / 32) << 4)) >> (vector % 32)) & 1;
+}
+
 /* Highest set vector in a 256-bit ISR/IRR, or -1. */
-static int vlapic_highest(const uint32_t reg[8])
+static int vec_highest(const struct vlapic *l, uint32_t base)
 {
 	for (int i = 7; i >= 0; i--) {
-		if (reg[i] != 0)
-			return i * 32 + (31 - __builtin_clz(reg[i]));
+		uint32_t w = REG(l, base + ((uint32_t)i << 4));
+
+		if (w != 0)
+			return i * 32 + (31 - __builtin_clz(w));
 	}
 	return -1;
+}
+
+int vlapic_highest_irr(const struct vlapic *vlapic)
+{
+	return vec_highest(vlapic, APIC_OFFSET_IRR0);
+}
+
+int vlapic_highest_isr(const struct vlapic *vlapic)
+{
+	return vec_highest(vlapic, APIC_OFFSET_ISR0);
 }
 
 /* SDM 11.8.3.1: PPR = TPR if TPR[7:4] >= ISRV[7:4], else ISRV[7:4]:0. */
 uint32_t vlapic_ppr(const struct vlapic *vlapic)
 {
-	int isrv = vlapic_highest(vlapic->isr);
+	int isrv = vlapic_highest_isr(vlapic);
 	uint32_t isr_class = isrv < 0 ? 0 : (uint32_t)isrv & 0xF0;
+	uint32_t tpr = REG(vlapic, APIC_OFFSET_TPR);
 
-	if ((vlapic->tpr & 0xF0) >= isr_class)
-		return vlapic->tpr & 0xFF;
+	if ((tpr & 0xF0) >= isr_class)
+		return tpr & 0xFF;
 	return isr_class;
+}
+
+void vlapic_update_ppr(struct vlapic *vlapic)
+{
+	REG(vlapic, APIC_OFFSET_PPR) = vlapic_ppr(vlapic);
 }
 
 /* SDM 11.8.3.1 (Figure 11-15 note): APR = TPR when TPR[7:4] is at least
  * IRRV[7:4] and above ISRV[7:4], else the highest of the three classes. */
 static uint32_t vlapic_apr(const struct vlapic *vlapic)
 {
-	int isrv = vlapic_highest(vlapic->isr), irrv = vlapic_highest(vlapic->irr);
-	uint32_t tpr_c = vlapic->tpr & 0xF0;
+	int isrv = vlapic_highest_isr(vlapic), irrv = vlapic_highest_irr(vlapic);
+	uint32_t tpr = REG(vlapic, APIC_OFFSET_TPR);
+	uint32_t tpr_c = tpr & 0xF0;
 	uint32_t isr_c = isrv < 0 ? 0 : (uint32_t)isrv & 0xF0;
 	uint32_t irr_c = irrv < 0 ? 0 : (uint32_t)irrv & 0xF0;
 	uint32_t apr;
 
 	if (tpr_c >= irr_c && tpr_c > isr_c)
-		return vlapic->tpr & 0xFF;
+		return tpr & 0xFF;
 	apr = tpr_c;
 	if (isr_c > apr)
 		apr = isr_c;
@@ -195,52 +167,76 @@ static uint32_t vlapic_apr(const struct vlapic *vlapic)
 	return apr;
 }
 
+uint64_t vlapic_get_cr8(const struct vlapic *vlapic)
+{
+	return (REG(vlapic, APIC_OFFSET_TPR) >> 4) & 0xF;
+}
+
+void vlapic_set_cr8(struct vlapic *vlapic, uint64_t cr8)
+{
+	REG(vlapic, APIC_OFFSET_TPR) = (uint32_t)(cr8 & 0xF) << 4;
+	vlapic_update_ppr(vlapic);
+}
+
 /* x2APIC logical ID (SDM 11.12.10.2): cluster in 31:16, one-hot in 15:0. */
 static uint32_t vlapic_x2apic_ldr(const struct vlapic *vlapic)
 {
 	return ((vlapic->id >> 4) << 16) | (1u << (vlapic->id & 0xF));
 }
 
+/* The ID and LDR registers as the current mode shows them. */
+static void vlapic_set_mode_regs(struct vlapic *vlapic)
+{
+	if (vlapic_x2apic_mode(vlapic)) {
+		REG(vlapic, APIC_OFFSET_ID) = vlapic->id;
+		REG(vlapic, APIC_OFFSET_LDR) = vlapic_x2apic_ldr(vlapic);
+	} else {
+		REG(vlapic, APIC_OFFSET_ID) = (vlapic->id & 0xFF) << 24;
+	}
+}
+
 static void vlapic_mask_lvts(struct vlapic *vlapic)
 {
 	for (unsigned i = 0; i < VLAPIC_NLVT; i++)
-		vlapic->lvt[i] |= APIC_LVT_MASKED;
+		REG(vlapic, lvt_offset(i)) |= APIC_LVT_MASKED;
 }
 
-/* Register state after power-up/reset (SDM 11.4.7.1); ID, APIC base and
- * callbacks are kept by the callers. */
-static void vlapic_reset_regs(struct vlapic *vlapic)
+/* Register state after power-up, INIT or global disable (SDM 11.4.7.1). */
+void vlapic_reset(struct vlapic *vlapic)
 {
-	vlapic->tpr = 0;
-	vlapic->ldr = 0;
-	vlapic->dfr = 0xFFFFFFFFu;
-	vlapic->svr = APIC_SVR_VECTOR;
-	vlapic->esr = 0;
+	vlapic_timer_stop(vlapic);
+	memset(vlapic->regs, 0, VLAPIC_MMIO_SIZE);
 	vlapic->esr_pending = 0;
-	memset(vlapic->isr, 0, sizeof(vlapic->isr));
-	memset(vlapic->tmr, 0, sizeof(vlapic->tmr));
-	memset(vlapic->irr, 0, sizeof(vlapic->irr));
-	vlapic->icr_lo = 0;
-	vlapic->icr_hi = 0;
+	vlapic->tsc_deadline = 0;
+	REG(vlapic, APIC_OFFSET_VER) = APIC_VER_VALUE;
+	REG(vlapic, APIC_OFFSET_DFR) = 0xFFFFFFFFu;
+	REG(vlapic, APIC_OFFSET_SVR) = APIC_SVR_VECTOR;
 	for (unsigned i = 0; i < VLAPIC_NLVT; i++)
-		vlapic->lvt[i] = APIC_LVT_MASKED;
-	vlapic->timer_icr = 0;
-	vlapic->timer_dcr = 0;
+		REG(vlapic, lvt_offset(i)) = APIC_LVT_MASKED;
+	vlapic_set_mode_regs(vlapic);
 }
 
-void vlapic_init(struct vlapic *vlapic, uint32_t apic_id,
-		 void (*send_ipi)(void *opaque, uint32_t dest,
-				  uint32_t icr_low, bool x2apic),
-		 void *opaque)
+void vlapic_init(struct vlapic *vlapic, uint32_t apic_id, uint32_t *page,
+		 const struct vlapic_ops *ops, void *opaque)
 {
 	memset(vlapic, 0, sizeof(*vlapic));
 	vlapic->id = apic_id;
-	vlapic->send_ipi = send_ipi;
+	vlapic->regs = page;
+	vlapic->ops = ops;
 	vlapic->opaque = opaque;
 	vlapic->maxphyaddr = 46;
+	vlapic->tsc_khz = vlapic->timer_khz = 1000000;
 	vlapic->apicbase = VLAPIC_DEFAULT_BASE | APICBASE_EN |
 			   (apic_id == 0 ? APICBASE_BSP : 0);
-	vlapic_reset_regs(vlapic);
+	vlapic_reset(vlapic);
+}
+
+/* An error the APIC detected: recorded for the next ESR write, and
+ * signalled through the error LVT (SDM 11.5.3). */
+static void vlapic_error(struct vlapic *vlapic, uint32_t bits)
+{
+	vlapic->esr_pending |= bits;
+	vlapic_fire_lvt(vlapic, VLAPIC_LVT_ERROR);
 }
 
 /* Fixed and lowest-priority messages carry a vector; 0-15 are illegal
@@ -256,42 +252,48 @@ static bool vlapic_ipi_vector_illegal(uint32_t icr_low)
 static void vlapic_send(struct vlapic *vlapic, uint32_t dest, uint32_t icr_low)
 {
 	if (vlapic_ipi_vector_illegal(icr_low)) {
-		vlapic->esr_pending |= APIC_ESR_SEND_ILLEGAL_VECTOR;
+		vlapic_error(vlapic, APIC_ESR_SEND_ILLEGAL_VECTOR);
 		return;
 	}
-	if (vlapic->send_ipi != NULL)
-		vlapic->send_ipi(vlapic->opaque, dest, icr_low,
-				 vlapic_x2apic_mode(vlapic));
+	if (vlapic->ops && vlapic->ops->send_ipi)
+		vlapic->ops->send_ipi(vlapic->opaque, dest, icr_low,
+				      vlapic_x2apic_mode(vlapic));
 }
 
-/* EOI (SDM 11.8.5): retire the highest in-service vector. TMR is left
- * alone: it records the trigger mode of the last acceptance, which is what
- * a future I/O APIC EOI broadcast will consult. */
+/* EOI (SDM 11.8.5): retire the highest in-service vector; a
+ * level-triggered one (TMR set at acceptance) is broadcast to the I/O
+ * APICs. */
 static void vlapic_eoi(struct vlapic *vlapic)
 {
-	int v = vlapic_highest(vlapic->isr);
+	int v = vlapic_highest_isr(vlapic);
 
 	if (v < 0)
 		return;
-	vlapic->isr[v / 32] &= ~(1u << (v % 32));
+	*vec_word(vlapic, APIC_OFFSET_ISR0, (unsigned)v) &= ~(1u << (v % 32));
+	vlapic_update_ppr(vlapic);
+	if (vec_test(vlapic, APIC_OFFSET_TMR0, (unsigned)v) && vlapic->ops &&
+	    vlapic->ops->eoi_level)
+		vlapic->ops->eoi_level(vlapic->opaque, (uint8_t)v);
 }
 
 void vlapic_set_irr(struct vlapic *vlapic, uint8_t vector, bool level)
 {
+	uint32_t bit = 1u << (vector % 32);
+
 	if (vector < 16) {
-		vlapic->esr_pending |= APIC_ESR_RECEIVE_ILLEGAL_VECTOR;
+		vlapic_error(vlapic, APIC_ESR_RECEIVE_ILLEGAL_VECTOR);
 		return;
 	}
-	vlapic->irr[vector / 32] |= 1u << (vector % 32);
+	*vec_word(vlapic, APIC_OFFSET_IRR0, vector) |= bit;
 	if (level)
-		vlapic->tmr[vector / 32] |= 1u << (vector % 32);
+		*vec_word(vlapic, APIC_OFFSET_TMR0, vector) |= bit;
 	else
-		vlapic->tmr[vector / 32] &= ~(1u << (vector % 32));
+		*vec_word(vlapic, APIC_OFFSET_TMR0, vector) &= ~bit;
 }
 
 int vlapic_pending_vector(const struct vlapic *vlapic)
 {
-	int v = vlapic_highest(vlapic->irr);
+	int v = vlapic_highest_irr(vlapic);
 
 	if (v < 0 || !vlapic_sw_enabled(vlapic))
 		return -1;
@@ -302,25 +304,87 @@ int vlapic_pending_vector(const struct vlapic *vlapic)
 
 void vlapic_ack(struct vlapic *vlapic, uint8_t vector)
 {
-	vlapic->irr[vector / 32] &= ~(1u << (vector % 32));
-	vlapic->isr[vector / 32] |= 1u << (vector % 32);
+	*vec_word(vlapic, APIC_OFFSET_IRR0, vector) &= ~(1u << (vector % 32));
+	*vec_word(vlapic, APIC_OFFSET_ISR0, vector) |= 1u << (vector % 32);
+	vlapic_update_ppr(vlapic);
+}
+
+enum vlapic_delivery vlapic_fire_lvt(struct vlapic *vlapic, enum vlapic_lvt lvt)
+{
+	uint32_t e = REG(vlapic, lvt_offset(lvt));
+	enum vlapic_delivery what;
+
+	if (e & APIC_LVT_MASKED)
+		return VLAPIC_DELIVER_NONE;
+	switch (lvt == VLAPIC_LVT_TIMER || lvt == VLAPIC_LVT_ERROR ? APIC_LVT_DM_FIXED
+								   : e & APIC_LVT_DM) {
+	case APIC_LVT_DM_FIXED:
+		/* LINT pins may be level-triggered; the internal sources are edge. */
+		vlapic_set_irr(vlapic, (uint8_t)(e & APIC_LVT_VECTOR),
+			       (lvt == VLAPIC_LVT_LINT0 || lvt == VLAPIC_LVT_LINT1) &&
+			       (e & APIC_LVT_TRIGGER));
+		return VLAPIC_DELIVER_NONE;
+	case APIC_LVT_DM_NMI:
+		what = VLAPIC_DELIVER_NMI;
+		break;
+	case APIC_LVT_DM_EXTINT:
+		what = VLAPIC_DELIVER_EXTINT;
+		break;
+	case APIC_LVT_DM_INIT:
+		what = VLAPIC_DELIVER_INIT;
+		break;
+	default:
+		return VLAPIC_DELIVER_NONE;     /* SMI: no SMM in a Vireo guest */
+	}
+	if (vlapic->ops && vlapic->ops->lvt_event)
+		vlapic->ops->lvt_event(vlapic->opaque, what);
+	return what;
+}
+
+/* SDM 11.6.2.2 (xAPIC flat and cluster models), 11.12.10 (x2APIC). */
+bool vlapic_match_dest(const struct vlapic *vlapic, uint32_t dest, bool logical)
+{
+	uint32_t ldr = REG(vlapic, APIC_OFFSET_LDR);
+
+	if (vlapic_x2apic_mode(vlapic)) {
+		if (dest == 0xFFFFFFFFu)
+			return true;
+		if (!logical)
+			return dest == vlapic->id;
+		return (dest >> 16) == (ldr >> 16) && (dest & ldr & 0xFFFF);
+	}
+	dest &= 0xFF;
+	if (dest == 0xFF)
+		return true;
+	if (!logical)
+		return dest == (vlapic->id & 0xFF);
+	ldr >>= 24;
+	if ((REG(vlapic, APIC_OFFSET_DFR) & APIC_DFR_MODEL) == APIC_DFR_MODEL_FLAT)
+		return (dest & ldr) != 0;
+	return (dest >> 4) == (ldr >> 4) && (dest & ldr & 0xF);
+}
+
+static bool is_vec_reg(uint32_t offset, uint32_t base)
+{
+	return offset >= base && offset < base + 0x80 && !(offset & 0xF);
 }
 
 static enum reg_result vlapic_read_reg(struct vlapic *vlapic, uint32_t offset,
 				       bool x2apic, uint64_t *val)
 {
-	unsigned idx = (offset >> 4) & 7;  /* ISR/TMR/IRR word index */
-
 	*val = 0;
+	if (is_vec_reg(offset, APIC_OFFSET_ISR0) || is_vec_reg(offset, APIC_OFFSET_TMR0) ||
+	    is_vec_reg(offset, APIC_OFFSET_IRR0)) {
+		*val = REG(vlapic, offset);
+		return REG_OK;
+	}
 	switch (offset) {
-	case APIC_OFFSET_ID:
-		*val = x2apic ? vlapic->id : (vlapic->id & 0xFF) << 24;
-		break;
-	case APIC_OFFSET_VER:
-		*val = APIC_VER_VALUE;
-		break;
-	case APIC_OFFSET_TPR:
-		*val = vlapic->tpr;
+	case APIC_OFFSET_ID: case APIC_OFFSET_VER: case APIC_OFFSET_TPR:
+	case APIC_OFFSET_LDR: case APIC_OFFSET_SVR: case APIC_OFFSET_ESR:
+	case APIC_OFFSET_CMCI_LVT: case APIC_OFFSET_TIMER_LVT: case APIC_OFFSET_THERM_LVT:
+	case APIC_OFFSET_PERF_LVT: case APIC_OFFSET_LINT0_LVT: case APIC_OFFSET_LINT1_LVT:
+	case APIC_OFFSET_ERROR_LVT: case APIC_OFFSET_TIMER_ICR: case APIC_OFFSET_TIMER_DCR:
+		*val = REG(vlapic, offset);
 		break;
 	case APIC_OFFSET_APR:
 		/* Not in the x2APIC MSR map (SDM Table 11-6). */
@@ -333,64 +397,25 @@ static enum reg_result vlapic_read_reg(struct vlapic *vlapic, uint32_t offset,
 		break;
 	case APIC_OFFSET_EOI:
 		return REG_WRITE_ONLY;
-	case APIC_OFFSET_LDR:
-		*val = x2apic ? vlapic_x2apic_ldr(vlapic) : vlapic->ldr;
-		break;
 	case APIC_OFFSET_DFR:
 		if (x2apic)
 			return REG_RESERVED;
-		*val = vlapic->dfr;
-		break;
-	case APIC_OFFSET_SVR:
-		*val = vlapic->svr;
-		break;
-	case APIC_OFFSET_ISR0: case APIC_OFFSET_ISR1: case APIC_OFFSET_ISR2:
-	case APIC_OFFSET_ISR3: case APIC_OFFSET_ISR4: case APIC_OFFSET_ISR5:
-	case APIC_OFFSET_ISR6: case APIC_OFFSET_ISR7:
-		*val = vlapic->isr[idx];
-		break;
-	case APIC_OFFSET_TMR0: case APIC_OFFSET_TMR1: case APIC_OFFSET_TMR2:
-	case APIC_OFFSET_TMR3: case APIC_OFFSET_TMR4: case APIC_OFFSET_TMR5:
-	case APIC_OFFSET_TMR6: case APIC_OFFSET_TMR7:
-		*val = vlapic->tmr[(offset - APIC_OFFSET_TMR0) >> 4];
-		break;
-	case APIC_OFFSET_IRR0: case APIC_OFFSET_IRR1: case APIC_OFFSET_IRR2:
-	case APIC_OFFSET_IRR3: case APIC_OFFSET_IRR4: case APIC_OFFSET_IRR5:
-	case APIC_OFFSET_IRR6: case APIC_OFFSET_IRR7:
-		*val = vlapic->irr[idx];
-		break;
-	case APIC_OFFSET_ESR:
-		*val = vlapic->esr;
+		*val = REG(vlapic, offset);
 		break;
 	case APIC_OFFSET_ICR_LOW:
 		/* Delivery status is always idle: sends complete at once. */
-		*val = vlapic->icr_lo;
+		*val = REG(vlapic, offset);
 		if (x2apic)
-			*val |= (uint64_t)vlapic->icr_hi << 32;
+			*val |= (uint64_t)REG(vlapic, APIC_OFFSET_ICR_HI) << 32;
 		break;
 	case APIC_OFFSET_ICR_HI:
 		/* x2APIC folds ICR into one 64-bit MSR at 0x830. */
 		if (x2apic)
 			return REG_RESERVED;
-		*val = vlapic->icr_hi;
-		break;
-	case APIC_OFFSET_CMCI_LVT:
-		*val = vlapic->lvt[VLAPIC_LVT_CMCI];
-		break;
-	case APIC_OFFSET_TIMER_LVT: case APIC_OFFSET_THERM_LVT:
-	case APIC_OFFSET_PERF_LVT: case APIC_OFFSET_LINT0_LVT:
-	case APIC_OFFSET_LINT1_LVT: case APIC_OFFSET_ERROR_LVT:
-		*val = vlapic->lvt[VLAPIC_LVT_TIMER +
-				   ((offset - APIC_OFFSET_TIMER_LVT) >> 4)];
-		break;
-	case APIC_OFFSET_TIMER_ICR:
-		*val = vlapic->timer_icr;
+		*val = REG(vlapic, offset);
 		break;
 	case APIC_OFFSET_TIMER_CCR:
-		*val = 0;       /* the timer never runs in this model */
-		break;
-	case APIC_OFFSET_TIMER_DCR:
-		*val = vlapic->timer_dcr;
+		*val = vlapic_timer_ccr(vlapic);
 		break;
 	case APIC_OFFSET_SELF_IPI:
 		return x2apic ? REG_WRITE_ONLY : REG_RESERVED;
@@ -405,23 +430,43 @@ static enum reg_result vlapic_write_svr(struct vlapic *vlapic, uint32_t v,
 {
 	if (x2apic && (v & ~APIC_SVR_WRITABLE))
 		return REG_RSVD_BITS;
-	vlapic->svr = v & APIC_SVR_WRITABLE;
+	REG(vlapic, APIC_OFFSET_SVR) = v & APIC_SVR_WRITABLE;
 	/* SDM 11.4.7.2: software disable sets every LVT mask bit. */
-	if (!(vlapic->svr & APIC_SVR_ENABLE))
+	if (!(v & APIC_SVR_ENABLE))
 		vlapic_mask_lvts(vlapic);
 	return REG_OK;
 }
 
-static enum reg_result vlapic_write_lvt(struct vlapic *vlapic, unsigned lvt,
+static enum reg_result vlapic_write_lvt(struct vlapic *vlapic, enum vlapic_lvt lvt,
 					uint32_t v, bool x2apic)
 {
+	uint32_t off = lvt_offset(lvt), old = REG(vlapic, off);
+
 	if (x2apic && (v & ~lvt_writable[lvt]))
 		return REG_RSVD_BITS;
 	v &= lvt_writable[lvt];
 	/* While software-disabled the mask bits cannot be cleared. */
 	if (!vlapic_sw_enabled(vlapic))
 		v |= APIC_LVT_MASKED;
-	vlapic->lvt[lvt] = v;
+	REG(vlapic, off) = v;
+	if (lvt == VLAPIC_LVT_TIMER)
+		vlapic_timer_write_lvt(vlapic, old);
+	return REG_OK;
+}
+
+static enum reg_result vlapic_write_icr(struct vlapic *vlapic, bool x2apic, uint64_t val)
+{
+	uint32_t v = (uint32_t)val;
+
+	if (x2apic) {
+		if (v & ~APIC_ICR_WRITABLE)
+			return REG_RSVD_BITS;
+		REG(vlapic, APIC_OFFSET_ICR_HI) = (uint32_t)(val >> 32);
+	}
+	REG(vlapic, APIC_OFFSET_ICR_LOW) = v & APIC_ICR_WRITABLE;
+	vlapic_send(vlapic, x2apic ? REG(vlapic, APIC_OFFSET_ICR_HI) :
+				     REG(vlapic, APIC_OFFSET_ICR_HI) >> 24,
+		    v & APIC_ICR_WRITABLE);
 	return REG_OK;
 }
 
@@ -432,20 +477,14 @@ static enum reg_result vlapic_write_reg(struct vlapic *vlapic, uint32_t offset,
 {
 	uint32_t v = (uint32_t)val;
 
+	if (is_vec_reg(offset, APIC_OFFSET_ISR0) || is_vec_reg(offset, APIC_OFFSET_TMR0) ||
+	    is_vec_reg(offset, APIC_OFFSET_IRR0))
+		return REG_READ_ONLY;
 	switch (offset) {
 	case APIC_OFFSET_ID:
 	case APIC_OFFSET_VER:
 	case APIC_OFFSET_PPR:
 	case APIC_OFFSET_TIMER_CCR:
-	case APIC_OFFSET_ISR0: case APIC_OFFSET_ISR1: case APIC_OFFSET_ISR2:
-	case APIC_OFFSET_ISR3: case APIC_OFFSET_ISR4: case APIC_OFFSET_ISR5:
-	case APIC_OFFSET_ISR6: case APIC_OFFSET_ISR7:
-	case APIC_OFFSET_TMR0: case APIC_OFFSET_TMR1: case APIC_OFFSET_TMR2:
-	case APIC_OFFSET_TMR3: case APIC_OFFSET_TMR4: case APIC_OFFSET_TMR5:
-	case APIC_OFFSET_TMR6: case APIC_OFFSET_TMR7:
-	case APIC_OFFSET_IRR0: case APIC_OFFSET_IRR1: case APIC_OFFSET_IRR2:
-	case APIC_OFFSET_IRR3: case APIC_OFFSET_IRR4: case APIC_OFFSET_IRR5:
-	case APIC_OFFSET_IRR6: case APIC_OFFSET_IRR7:
 		/* The xAPIC ID is writable on some CPUs; we keep it fixed
 		 * because the host routes IPIs by it. */
 		return REG_READ_ONLY;
@@ -455,7 +494,8 @@ static enum reg_result vlapic_write_reg(struct vlapic *vlapic, uint32_t offset,
 	case APIC_OFFSET_TPR:
 		if (x2apic && (v & ~APIC_TPR_WRITABLE))
 			return REG_RSVD_BITS;
-		vlapic->tpr = v & APIC_TPR_WRITABLE;
+		REG(vlapic, offset) = v & APIC_TPR_WRITABLE;
+		vlapic_update_ppr(vlapic);
 		break;
 	case APIC_OFFSET_EOI:
 		/* x2APIC: only 0 may be written (SDM 11.8.5). */
@@ -467,12 +507,12 @@ static enum reg_result vlapic_write_reg(struct vlapic *vlapic, uint32_t offset,
 		/* x2APIC LDR is derived from the ID and read-only. */
 		if (x2apic)
 			return REG_READ_ONLY;
-		vlapic->ldr = v & APIC_LDR_XAPIC_WRITABLE;
+		REG(vlapic, offset) = v & APIC_LDR_XAPIC_WRITABLE;
 		break;
 	case APIC_OFFSET_DFR:
 		if (x2apic)
 			return REG_RESERVED;
-		vlapic->dfr = (v & APIC_DFR_MODEL) | APIC_DFR_RESERVED;
+		REG(vlapic, offset) = (v & APIC_DFR_MODEL) | APIC_DFR_RESERVED;
 		break;
 	case APIC_OFFSET_SVR:
 		return vlapic_write_svr(vlapic, v, x2apic);
@@ -482,23 +522,15 @@ static enum reg_result vlapic_write_reg(struct vlapic *vlapic, uint32_t offset,
 		 * except that x2APIC only accepts 0. */
 		if (x2apic && v != 0)
 			return REG_RSVD_BITS;
-		vlapic->esr = vlapic->esr_pending;
+		REG(vlapic, offset) = vlapic->esr_pending;
 		vlapic->esr_pending = 0;
 		break;
 	case APIC_OFFSET_ICR_LOW:
-		if (x2apic) {
-			if (v & ~APIC_ICR_WRITABLE)
-				return REG_RSVD_BITS;
-			vlapic->icr_hi = (uint32_t)(val >> 32);
-		}
-		vlapic->icr_lo = v & APIC_ICR_WRITABLE;
-		vlapic_send(vlapic, x2apic ? vlapic->icr_hi : vlapic->icr_hi >> 24,
-			    vlapic->icr_lo);
-		break;
+		return vlapic_write_icr(vlapic, x2apic, val);
 	case APIC_OFFSET_ICR_HI:
 		if (x2apic)
 			return REG_RESERVED;
-		vlapic->icr_hi = v & APIC_ICR_HI_XAPIC;
+		REG(vlapic, offset) = v & APIC_ICR_HI_XAPIC;
 		break;
 	case APIC_OFFSET_CMCI_LVT:
 		return vlapic_write_lvt(vlapic, VLAPIC_LVT_CMCI, v, x2apic);
@@ -509,17 +541,16 @@ static enum reg_result vlapic_write_reg(struct vlapic *vlapic, uint32_t offset,
 					((offset - APIC_OFFSET_TIMER_LVT) >> 4),
 					v, x2apic);
 	case APIC_OFFSET_TIMER_ICR:
-		/* Stored only; the countdown arrives with the timer issue. */
-		vlapic->timer_icr = v;
+		REG(vlapic, offset) = v;
+		vlapic_timer_write_icr(vlapic, v);
 		break;
 	case APIC_OFFSET_TIMER_DCR:
 		if (x2apic && (v & ~APIC_DCR_WRITABLE))
 			return REG_RSVD_BITS;
-		vlapic->timer_dcr = v & APIC_DCR_WRITABLE;
+		REG(vlapic, offset) = v & APIC_DCR_WRITABLE;
 		break;
 	case APIC_OFFSET_SELF_IPI:
-		/* SDM 11.12.11: a fixed, edge, self-directed IPI; the host
-		 * delivers it like any other (shorthand "self"). */
+		/* SDM 11.12.11: a fixed, edge, self-directed IPI. */
 		if (!x2apic)
 			return REG_RESERVED;
 		if (v & ~APIC_ICR_VECTOR)
@@ -531,6 +562,18 @@ static enum reg_result vlapic_write_reg(struct vlapic *vlapic, uint32_t offset,
 		return REG_RESERVED;
 	}
 	return REG_OK;
+}
+
+/* The CPU already stored the guest's value at 'offset' (SDM 30.4.3.3):
+ * run the write as if it came through MMIO or WRMSR. */
+void vlapic_apic_write(struct vlapic *vlapic, uint32_t offset)
+{
+	uint64_t val = REG(vlapic, offset & 0xFF0);
+	bool x2 = vlapic_x2apic_mode(vlapic);
+
+	if (x2 && (offset & 0xFF0) == APIC_OFFSET_ICR_LOW)
+		val |= (uint64_t)REG(vlapic, APIC_OFFSET_ICR_HI) << 32;
+	vlapic_write_reg(vlapic, offset & 0xFF0, x2, val);
 }
 
 /* xAPIC registers sit on 16-byte boundaries; only an aligned 32-bit access
@@ -639,9 +682,10 @@ int vlapic_set_apicbase(struct vlapic *vlapic, uint64_t val)
 	if (old_en && !new_en) {
 		/* Global disable returns the APIC to its power-up state
 		 * (SDM 11.4.3); the ID and base survive. */
-		vlapic_reset_regs(vlapic);
+		vlapic_reset(vlapic);
 	}
-	/* xAPIC -> x2APIC keeps register state; the LDR becomes the
-	 * derived x2APIC logical ID, computed on read. */
+	/* xAPIC -> x2APIC keeps register state; ID and LDR take their
+	 * x2APIC forms (SDM 11.12.5.1). */
+	vlapic_set_mode_regs(vlapic);
 	return 0;
 }

@@ -30,6 +30,7 @@ struct x86_regs {
 #define X86_RFLAGS_IF   (1u << 9)
 #define X86_RFLAGS_DF   (1u << 10)
 #define X86_RFLAGS_OF   (1u << 11)
+#define X86_RFLAGS_RF   (1u << 16)
 #define X86_RFLAGS_VM   (1u << 17)
 #define X86_RFLAGS_ARITH (X86_RFLAGS_CF | X86_RFLAGS_PF | X86_RFLAGS_AF | \
 			  X86_RFLAGS_ZF | X86_RFLAGS_SF | X86_RFLAGS_OF)

@@ -1,4 +1,4 @@
-/* UNIT-DEPS: devices/lapic.c */
+/* UNIT-DEPS: devices/lapic.c devices/lapic_timer.c */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -42,6 +42,52 @@ struct ipi_log {
 
 static struct vlapic la;
 static struct ipi_log ipis;
+static uint32_t page[1024], page2[1024];
+
+/* The host services: a clock the test moves by hand, and the timer the
+ * model last armed. */
+static struct host {
+	uint64_t now;
+	uint64_t armed;         /* last deadline passed to timer_arm */
+	int arms;
+	int eois;
+	uint8_t eoi_vec;
+	int nmis, extints;
+} host;
+
+static uint64_t fake_now(void *opaque)
+{
+	(void)opaque;
+	return host.now;
+}
+
+static void fake_arm(void *opaque, uint64_t deadline)
+{
+	(void)opaque;
+	host.armed = deadline;
+	host.arms++;
+}
+
+static void fake_eoi(void *opaque, uint8_t vec)
+{
+	(void)opaque;
+	host.eois++;
+	host.eoi_vec = vec;
+}
+
+static void fake_lvt_event(void *opaque, enum vlapic_delivery what)
+{
+	(void)opaque;
+	host.nmis += what == VLAPIC_DELIVER_NMI;
+	host.extints += what == VLAPIC_DELIVER_EXTINT;
+}
+
+static void send_ipi(void *opaque, uint32_t dest, uint32_t icr_low, bool x2);
+
+static const struct vlapic_ops ops = {
+	.send_ipi = send_ipi, .now = fake_now, .timer_arm = fake_arm,
+	.eoi_level = fake_eoi, .lvt_event = fake_lvt_event,
+};
 
 static void send_ipi(void *opaque, uint32_t dest, uint32_t icr_low, bool x2)
 {
@@ -86,7 +132,8 @@ static int setup(void **state)
 {
 	(void)state;
 	memset(&ipis, 0, sizeof(ipis));
-	vlapic_init(&la, 0x23, send_ipi, &ipis);
+	memset(&host, 0, sizeof(host));
+	vlapic_init(&la, 0x23, page, &ops, &ipis);
 	return 0;
 }
 
@@ -120,7 +167,7 @@ static void test_reset(void **state)
 	assert_int_equal(rd(TDCR), 0);
 
 	struct vlapic bsp;
-	vlapic_init(&bsp, 0, send_ipi, &ipis);
+	vlapic_init(&bsp, 0, page2, &ops, &ipis);
 	assert_int_equal(vlapic_get_apicbase(&bsp),
 			 0xFEE00000 | APICBASE_EN | APICBASE_BSP);
 }
@@ -346,7 +393,8 @@ static void test_x2apic_regs(void **state)
 	assert_int_equal(rdmsr_ok(MSR(TDCR)), 0xB);
 	assert_int_equal(vlapic_wrmsr(&la, MSR(TMICT), 0xFFFFFFFF), 0);
 	assert_int_equal(rdmsr_ok(MSR(TMICT)), 0xFFFFFFFF);
-	assert_int_equal(rdmsr_ok(MSR(TMCCT)), 0);
+	/* The timer started (one-shot) and no time has passed yet. */
+	assert_int_equal(rdmsr_ok(MSR(TMCCT)), 0xFFFFFFFF);
 	/* Software disable forces LVT masks in x2APIC too. */
 	assert_int_equal(vlapic_wrmsr(&la, MSR(SVR), 0xFF), 0);
 	assert_int_equal(rdmsr_ok(MSR(LVT_ERR)), 0x100FE);
@@ -428,6 +476,250 @@ static void test_apicbase(void **state)
 	assert_int_equal(vlapic_mmio_base(&la), 0xFED00000);
 }
 
+
+/* ---- timer (SDM 11.5.4) ---- */
+
+/* TSC at 2 GHz, timer clock 100 MHz: one timer tick = 20 TSC ticks. */
+static void clock_2ghz(void)
+{
+	vlapic_set_clock(&la, 2000000, 100000);
+	wr(SVR, 0x1FF);
+}
+
+static void test_timer_divisors(void **state)
+{
+	static const struct { uint32_t dcr; unsigned div; } t[] = {
+		{ 0x0, 2 }, { 0x1, 4 }, { 0x2, 8 }, { 0x3, 16 },
+		{ 0x8, 32 }, { 0x9, 64 }, { 0xA, 128 }, { 0xB, 1 },
+	};
+
+	(void)state;
+	clock_2ghz();
+	for (unsigned i = 0; i < 8; i++) {
+		assert_int_equal(vlapic_timer_divisor(t[i].dcr), t[i].div);
+		host.now = 1000;
+		wr(TDCR, t[i].dcr);
+		wr(LVT_TMR, 0x30);                 /* one-shot, vector 0x30 */
+		wr(TMICT, 1000);
+		/* 1000 ticks * div * 20 TSC ticks each. */
+		assert_int_equal(host.armed, 1000 + 1000ull * t[i].div * 20);
+		host.now = 1000 + 500ull * t[i].div * 20;
+		assert_int_equal(rd(TMCCT), 500);
+		wr(TMICT, 0);                      /* stops */
+		assert_int_equal(host.armed, 0);
+		assert_int_equal(rd(TMCCT), 0);
+	}
+}
+
+static void test_timer_oneshot(void **state)
+{
+	(void)state;
+	clock_2ghz();
+	wr(TDCR, 0xB);                             /* divide by 1 */
+	wr(LVT_TMR, 0x31);
+	host.now = 100;
+	wr(TMICT, 50);
+	assert_int_equal(host.armed, 100 + 50 * 20);
+	assert_int_equal(rd(TMCCT), 50);
+	host.now = 100 + 50 * 20;
+	vlapic_timer_expired(&la);
+	assert_int_equal(rd(IRR0 + 16), 1u << (0x31 - 32));
+	assert_int_equal(rd(TMCCT), 0);
+	/* Expired one-shot: a stale expiry does nothing. */
+	wr(TMICT, 0);
+	vlapic_timer_expired(&la);
+	/* Re-arming restarts from the new write. */
+	host.now = 5000;
+	wr(TMICT, 10);
+	assert_int_equal(host.armed, 5000 + 200);
+	host.now = 5100;
+	wr(TMICT, 10);
+	assert_int_equal(host.armed, 5100 + 200);
+	/* A masked timer counts but raises nothing. */
+	memset(page + IRR0 / 4, 0, 4 * 8 * 4);
+	wr(LVT_TMR, 0x10031);
+	host.now = 5300;
+	vlapic_timer_expired(&la);
+	assert_int_equal(vlapic_highest_irr(&la), -1);
+}
+
+static void test_timer_periodic_no_drift(void **state)
+{
+	uint64_t start = 777;
+
+	(void)state;
+	/* 3 GHz TSC, 100 MHz timer, count 7, divide 1: 210 TSC ticks; use an
+	 * awkward ratio instead: TSC 1.234567 GHz -> 86.41969 TSC ticks per
+	 * period of 7 ticks. After N periods the deadline must be within one
+	 * TSC tick of start + N * 86.41969. */
+	vlapic_set_clock(&la, 1234567, 100000);
+	wr(SVR, 0x1FF);
+	wr(TDCR, 0xB);
+	wr(LVT_TMR, 0x20040);                      /* periodic, vector 0x40 */
+	host.now = start;
+	wr(TMICT, 7);
+	for (int n = 1; n <= 100000; n++) {
+		host.now = host.armed;
+		vlapic_timer_expired(&la);
+	}
+	/* exact: 100001 * 7 * 1234567 / 100000 */
+	uint64_t exact = start + (100001ull * 7 * 1234567) / 100000;
+	assert_true(host.armed >= exact - 1 && host.armed <= exact + 1);
+	assert_int_equal(vlapic_highest_irr(&la), 0x40);
+	/* A host late by many periods skips them; the next deadline is in
+	 * the future. */
+	host.now = host.armed + 1000000;
+	vlapic_timer_expired(&la);
+	assert_true(host.armed > host.now);
+}
+
+static void test_timer_tsc_deadline(void **state)
+{
+	(void)state;
+	clock_2ghz();
+	/* Outside TSC-deadline mode the MSR write is ignored. */
+	vlapic_set_tsc_deadline(&la, 5000);
+	assert_int_equal(vlapic_get_tsc_deadline(&la), 0);
+	wr(LVT_TMR, 0x40050);
+	assert_int_equal(rd(LVT_TMR), 0x40050);
+	vlapic_set_tsc_deadline(&la, 5000);
+	assert_int_equal(vlapic_get_tsc_deadline(&la), 5000);
+	assert_int_equal(host.armed, 5000);
+	/* TMICT is ignored in this mode. */
+	wr(TMICT, 100);
+	assert_int_equal(rd(TMICT), 0);
+	assert_int_equal(host.armed, 5000);
+	host.now = 5000;
+	vlapic_timer_expired(&la);
+	assert_int_equal(vlapic_highest_irr(&la), 0x50);
+	assert_int_equal(vlapic_get_tsc_deadline(&la), 0);   /* cleared on expiry */
+	/* Writing 0 disarms. */
+	vlapic_set_tsc_deadline(&la, 9000);
+	vlapic_set_tsc_deadline(&la, 0);
+	assert_int_equal(host.armed, 0);
+	/* A mode change disarms. */
+	vlapic_set_tsc_deadline(&la, 9000);
+	wr(LVT_TMR, 0x00050);
+	assert_int_equal(host.armed, 0);
+	assert_int_equal(vlapic_get_tsc_deadline(&la), 0);
+}
+
+/* ---- acceptance, priority, EOI (SDM 11.8) ---- */
+
+static void test_priority_and_eoi(void **state)
+{
+	(void)state;
+	wr(SVR, 0x1FF);
+	vlapic_set_irr(&la, 0x45, false);
+	vlapic_set_irr(&la, 0x61, true);           /* level: TMR */
+	assert_int_equal(vlapic_pending_vector(&la), 0x61);
+	assert_int_equal(rd(TMR0 + 0x60 / 32 * 16), 1u << (0x61 % 32));
+	/* TPR class 6 masks 0x61 and 0x45. */
+	wr(TPR, 0x60);
+	assert_int_equal(vlapic_pending_vector(&la), -1);
+	wr(TPR, 0x50);
+	assert_int_equal(vlapic_pending_vector(&la), 0x61);
+	vlapic_ack(&la, 0x61);
+	assert_int_equal(rd(PPR), 0x60);
+	assert_int_equal(vlapic_reg(&la, PPR), 0x60);  /* kept in the page */
+	assert_int_equal(vlapic_pending_vector(&la), -1);   /* 0x45 below */
+	/* EOI of a level vector is broadcast. */
+	wr(EOI, 0);
+	assert_int_equal(host.eois, 1);
+	assert_int_equal(host.eoi_vec, 0x61);
+	assert_int_equal(rd(PPR), 0x50);
+	wr(TPR, 0);
+	assert_int_equal(vlapic_pending_vector(&la), 0x45);
+	vlapic_ack(&la, 0x45);
+	wr(EOI, 0);
+	assert_int_equal(host.eois, 1);            /* edge: no broadcast */
+	/* A software-disabled APIC delivers nothing. */
+	vlapic_set_irr(&la, 0x80, false);
+	wr(SVR, 0xFF);
+	assert_int_equal(vlapic_pending_vector(&la), -1);
+	/* CR8 is TPR[7:4]. */
+	vlapic_set_cr8(&la, 0xA);
+	assert_int_equal(rd(TPR), 0xA0);
+	assert_int_equal(vlapic_get_cr8(&la), 0xA);
+}
+
+static void test_lvt_delivery(void **state)
+{
+	(void)state;
+	wr(SVR, 0x1FF);
+	wr(LVT_LINT0, 0x700);                      /* ExtINT */
+	assert_int_equal(vlapic_fire_lvt(&la, VLAPIC_LVT_LINT0), VLAPIC_DELIVER_EXTINT);
+	assert_int_equal(host.extints, 1);
+	wr(0x360, 0x400);                          /* LINT1: NMI */
+	assert_int_equal(vlapic_fire_lvt(&la, VLAPIC_LVT_LINT1), VLAPIC_DELIVER_NMI);
+	assert_int_equal(host.nmis, 1);
+	wr(LVT_LINT0, 0x8033);                     /* fixed, level */
+	assert_int_equal(vlapic_fire_lvt(&la, VLAPIC_LVT_LINT0), VLAPIC_DELIVER_NONE);
+	assert_int_equal(vlapic_highest_irr(&la), 0x33);
+	assert_int_equal(rd(TMR0 + 16), 1u << (0x33 - 32));
+	wr(LVT_LINT0, 0x10700);                    /* masked */
+	assert_int_equal(vlapic_fire_lvt(&la, VLAPIC_LVT_LINT0), VLAPIC_DELIVER_NONE);
+	assert_int_equal(host.extints, 1);
+	/* An illegal vector raises the error LVT's interrupt. */
+	wr(LVT_ERR, 0xEE);
+	wr(ICR_LO, 0x00004003);
+	wr(ESR, 0);
+	assert_int_equal(rd(ESR), 0x20);
+	assert_int_equal(vlapic_highest_irr(&la), 0xEE);
+}
+
+static void set_ldr_dfr(struct vlapic *l, uint32_t ldr, uint32_t dfr)
+{
+	assert_int_equal(vlapic_mmio_write(l, LDR, 4, ldr), VLAPIC_MMIO_OK);
+	assert_int_equal(vlapic_mmio_write(l, DFR, 4, dfr), VLAPIC_MMIO_OK);
+}
+
+static void test_dest_matching(void **state)
+{
+	(void)state;
+	/* xAPIC physical: ID 0x23, broadcast 0xFF. */
+	assert_true(vlapic_match_dest(&la, 0x23, false));
+	assert_false(vlapic_match_dest(&la, 0x24, false));
+	assert_true(vlapic_match_dest(&la, 0xFF, false));
+	/* Flat: LDR bit set in the 8-bit mask. */
+	set_ldr_dfr(&la, 0x04000000, 0xFFFFFFFF);
+	assert_true(vlapic_match_dest(&la, 0x04, true));
+	assert_true(vlapic_match_dest(&la, 0x0C, true));
+	assert_false(vlapic_match_dest(&la, 0x08, true));
+	assert_true(vlapic_match_dest(&la, 0xFF, true));
+	/* Cluster: high nibble cluster, low nibble member mask. */
+	set_ldr_dfr(&la, 0x32000000, 0x0FFFFFFF);
+	assert_true(vlapic_match_dest(&la, 0x32, true));
+	assert_true(vlapic_match_dest(&la, 0x3A, true));
+	assert_false(vlapic_match_dest(&la, 0x22, true));
+	assert_false(vlapic_match_dest(&la, 0x31, true));
+	/* x2APIC: 32-bit physical ID, logical cluster 0x23>>4 = 2, bit 3. */
+	to_x2apic();
+	assert_true(vlapic_match_dest(&la, 0x23, false));
+	assert_false(vlapic_match_dest(&la, 0x123, false));
+	assert_true(vlapic_match_dest(&la, 0xFFFFFFFF, false));
+	assert_true(vlapic_match_dest(&la, 0x00020008, true));
+	assert_true(vlapic_match_dest(&la, 0x0002000C, true));
+	assert_false(vlapic_match_dest(&la, 0x00010008, true));
+	assert_false(vlapic_match_dest(&la, 0x00020004, true));
+	assert_true(vlapic_match_dest(&la, 0xFFFFFFFF, true));
+}
+
+static void test_apic_write_trap(void **state)
+{
+	(void)state;
+	/* APIC virtualization stored the value; the model applies it. */
+	page[TPR / 4] = 0x30;
+	vlapic_apic_write(&la, TPR);
+	assert_int_equal(vlapic_reg(&la, PPR), 0x30);
+	page[ICR_HI / 4] = 0x05000000;
+	page[ICR_LO / 4] = 0x000040F1;
+	vlapic_apic_write(&la, ICR_LO);
+	assert_int_equal(ipis.n, 1);
+	assert_int_equal(ipis.dest, 5);
+	assert_int_equal(ipis.icr, 0x40F1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -442,6 +734,14 @@ int main(void)
 		cmocka_unit_test_setup(test_x2apic_regs, setup),
 		cmocka_unit_test_setup(test_icr_x2apic, setup),
 		cmocka_unit_test_setup(test_apicbase, setup),
+		cmocka_unit_test_setup(test_timer_divisors, setup),
+		cmocka_unit_test_setup(test_timer_oneshot, setup),
+		cmocka_unit_test_setup(test_timer_periodic_no_drift, setup),
+		cmocka_unit_test_setup(test_timer_tsc_deadline, setup),
+		cmocka_unit_test_setup(test_priority_and_eoi, setup),
+		cmocka_unit_test_setup(test_lvt_delivery, setup),
+		cmocka_unit_test_setup(test_dest_matching, setup),
+		cmocka_unit_test_setup(test_apic_write_trap, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -216,7 +216,7 @@ static void test_controls_skylake(void **state)
 	assert_respects(c.true_exit, k.exit);
 	assert_respects(c.true_entry, k.entry);
 	assert_int_equal(k.pin, PIN_BASED_EXT_INTR_EXITING | PIN_BASED_NMI_EXITING |
-				PIN_BASED_PREEMPTION_TIMER | 0x16);
+				PIN_BASED_VIRTUAL_NMIS | PIN_BASED_PREEMPTION_TIMER | 0x16);
 	assert_true(k.proc & CPU_BASED_HLT_EXITING);
 	assert_true(k.proc & CPU_BASED_USE_IO_BITMAPS);
 	assert_true(k.proc & CPU_BASED_USE_MSR_BITMAPS);

@@ -49,8 +49,7 @@ isr_common:
 	cld
 	movq %rsp, %rdi
 	call trap_handler
-	/* trap_handler does not return today; restore anyway so a future
-	 * recoverable trap needs no change here. */
+	/* trap_handler returns only for the host's idle wake-up interrupt. */
 	popq %r15
 	popq %r14
 	popq %r13

@@ -1,8 +1,10 @@
 /* Host exception reporting. The hypervisor never expects an exception (it
  * runs with interrupts off and guests exit through VMX, not the IDT), so any
- * vector arriving here is a bug: print everything, then stop the machine. */
+ * vector arriving here is a bug: print everything, then stop the machine.
+ * The exception is the idle wake-up interrupt, taken only inside "sti; hlt". */
 #include "arch/x86/cpu/traps.h"
 #include "arch/x86/cpu/cpu.h"
+#include "arch/x86/cpu/host_timer.h"
 #include "arch/x86/cpu/shutdown.h"
 #include "lib/printk.h"
 
@@ -97,6 +99,12 @@ static int trap_depth;
 void trap_handler(struct trap_frame *tf)
 {
 	const char *mn = tf->vector < 32 ? exception_mnemonics[tf->vector] : "INT";
+
+	/* The one interrupt the host takes: its idle wake-up (host_timer.c). */
+	if (tf->vector == HOST_TIMER_VECTOR) {
+		host_timer_eoi();
+		return;
+	}
 
 	if (trap_depth++) {
 		console_printf("vireo: PANIC: host exception %s (vector %llu) while reporting "

@@ -14,6 +14,7 @@ const vmx_exit_handler vmx_exit_table[EXIT_REASON_MAX + 1] = {
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = vmexit_external_interrupt,
 	[EXIT_REASON_TRIPLE_FAULT]       = vmexit_triple_fault,
 	[EXIT_REASON_INTERRUPT_WINDOW]   = vmexit_interrupt_window,
+	[EXIT_REASON_NMI_WINDOW]         = vmexit_nmi_window,
 	[EXIT_REASON_CPUID]              = vmexit_cpuid,
 	[EXIT_REASON_GETSEC]             = vmexit_vmx_insn,
 	[EXIT_REASON_HLT]                = vmexit_hlt,

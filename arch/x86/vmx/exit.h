@@ -41,7 +41,8 @@ enum exit_action vmexit_vmcall(struct vcpu *v);
 enum exit_action vmexit_triple_fault(struct vcpu *v);
 enum exit_action vmexit_exception_nmi(struct vcpu *v);
 enum exit_action vmexit_external_interrupt(struct vcpu *v);
-enum exit_action vmexit_interrupt_window(struct vcpu *v);
+enum exit_action vmexit_interrupt_window(struct vcpu *v); /* event.c */
+enum exit_action vmexit_nmi_window(struct vcpu *v);
 enum exit_action vmexit_cache_flush(struct vcpu *v);
 enum exit_action vmexit_vmx_insn(struct vcpu *v);
 enum exit_action vmexit_preemption_timer(struct vcpu *v);

@@ -92,21 +92,20 @@ static bool guest_write_cr4(struct vcpu *v, uint64_t val)
 	return load_pdptes(v, vmread(VMCS_CR0_READ_SHADOW), val, efer);
 }
 
-/* CR8 is the TPR's bits 7:4 (SDM 10.8.6.1). */
+/* CR8 is the TPR's bits 7:4 (SDM 10.8.6.1), in xAPIC and x2APIC mode. */
 static bool access_cr8(struct vcpu *v, bool write, unsigned gpr)
 {
-	struct vlapic *lapic = &to_vmx(v)->lapic;
-	uint64_t tpr = 0;
+	struct vmx_vcpu *x = to_vmx(v);
 
 	if (write) {
 		uint64_t val = gpr_read(v, gpr);
 
 		if (val > 15)
 			return false;
-		vlapic_mmio_write(lapic, 0x80, 4, val << 4);
+		vlapic_set_cr8(&x->lapic, val);
+		vmx_irq_check(x);      /* a lower TPR may let an interrupt in */
 	} else {
-		vlapic_mmio_read(lapic, 0x80, 4, &tpr);
-		gpr_write(v, gpr, (tpr >> 4) & 0xf);
+		gpr_write(v, gpr, vlapic_get_cr8(&x->lapic));
 	}
 	return true;
 }

@@ -51,6 +51,7 @@ static int emu_phys_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
 
 	if (is_lapic_page(v, gpa)) {
 		vlapic_mmio_write(&to_vmx(v)->lapic, gpa & (VLAPIC_MMIO_SIZE - 1), size, val);
+		vmx_irq_check(to_vmx(v));
 		return 0;
 	}
 	if (vm_write_phys(v->vm, gpa, &val, size))
@@ -137,6 +138,8 @@ static enum exit_action emulate_mmio(struct vcpu *v, uint64_t gpa)
 	vmwrite(VMCS_GUEST_RIP, r->rip);
 	if (r->rflags != rflags)
 		vmwrite(VMCS_GUEST_RFLAGS, r->rflags);
+	if (r->rflags & (X86_RFLAGS_TF | X86_RFLAGS_RF))
+		guest_after_insn_debug(r->rflags);
 	if (rsp)
 		vmwrite(VMCS_GUEST_RSP, r->gpr[GPR_RSP]);
 	return v->vm->state == VM_RUNNING ? EXIT_CONTINUE : EXIT_YIELD;
@@ -157,8 +160,18 @@ enum exit_action vmexit_ept_violation(struct vcpu *v)
 	uint64_t qual;
 	char desc[160];
 
-	if (is_lapic_page(v, gpa) || bus_find_mmio(&v->vm->bus, gpa))
+	if (is_lapic_page(v, gpa) || bus_find_mmio(&v->vm->bus, gpa)) {
+		/* The CPU was delivering an event (pushing its frame, reading
+		 * the IDT) into device memory, not running an instruction:
+		 * nothing to emulate, and Vireo does not carry out event
+		 * delivery in software. */
+		if (to_vmx(v)->idt_info & INTR_INFO_VALID)
+			return vmexit_fatal(v, "vCPU %u: delivery of event 0x%x touched device "
+					    "memory at GPA 0x%llx (stack or IDT in MMIO): not "
+					    "supported", v->id, to_vmx(v)->idt_info,
+					    (unsigned long long)gpa);
 		return emulate_mmio(v, gpa);
+	}
 	qual = vmread(VMCS_EXIT_QUALIFICATION);
 	vmx_describe_ept_violation(qual, desc, sizeof(desc));
 	if (qual & EPT_VIOL_GLA_VALID)

@@ -2,6 +2,7 @@
  * flushes, VMX instructions, triple fault, NMI/exceptions, interrupts,
  * the preemption timer. */
 #include "arch/x86/cpu/cpu.h"
+#include "arch/x86/cpu/host_timer.h"
 #include "arch/x86/vmx/exit.h"
 #include "arch/x86/vmx/guest.h"
 #include "arch/x86/vmx/vmcs_fields.h"
@@ -9,16 +10,23 @@
 #include "arch/x86/vmx/vmx_asm.h"
 #include "arch/x86/vmx/vmx_names.h"
 #include "core/hypercall.h"
+#include "core/pcpu.h"
 #include "core/hypercall_abi.h"
 #include "lib/libc.h"
 #include "lib/printk.h"
 
-/* Without interrupt delivery (a later step), a halted vCPU has nothing to
- * wake it; the scheduler ends the VM once none of its vCPUs can run. */
+/* HLT (SDM Vol. 2A): the vCPU sleeps until an event it can take is
+ * pending. One that is already deliverable means HLT ends at once. */
 enum exit_action vmexit_hlt(struct vcpu *v)
 {
+	struct vmx_vcpu *x = to_vmx(v);
+
 	guest_skip_insn();
 	v->halted_irq_off = !(vmread(VMCS_GUEST_RFLAGS) & X86_RFLAGS_IF);
+	if (vmx_event_wakes(v)) {
+		vmx_irq_check(x);
+		return EXIT_CONTINUE;
+	}
 	v->state = VCPU_HALTED;
 	return EXIT_YIELD;
 }
@@ -79,28 +87,28 @@ enum exit_action vmexit_exception_nmi(struct vcpu *v)
 	return vmexit_fatal(v, "vCPU %u: unexpected exception exit: %s", v->id, desc);
 }
 
+/* With "acknowledge interrupt on exit" the vector is in the exit
+ * information. The host takes one interrupt, its idle wake-up timer; it
+ * can only be late here, and needs its EOI. Anything else is dropped. */
 enum exit_action vmexit_external_interrupt(struct vcpu *v)
 {
-	/* The host runs with its PIC and LAPIC masked; a stray interrupt was
-	 * acknowledged by the exit and is dropped. */
-	printk(LOG_DEBUG, "vmx: external interrupt 0x%llx during %s\n",
-	       (unsigned long long)(vmread(VMCS_EXIT_INTR_INFO) & 0xff), v->vm->name);
+	uint32_t vec = (uint32_t)vmread(VMCS_EXIT_INTR_INFO) & INTR_INFO_VECTOR_MASK;
+
+	if (vec == HOST_TIMER_VECTOR) {
+		host_timer_eoi();
+		return EXIT_CONTINUE;
+	}
+	printk(LOG_DEBUG, "vmx: external interrupt 0x%x during %s\n", vec, v->vm->name);
 	return EXIT_CONTINUE;
 }
 
-enum exit_action vmexit_interrupt_window(struct vcpu *v)
-{
-	/* Nothing requests the window yet; turn it off so it cannot spin. */
-	(void)v;
-	vmwrite(VMCS_PROC_BASED_CTLS,
-		vmread(VMCS_PROC_BASED_CTLS) & ~(uint64_t)CPU_BASED_INTR_WINDOW_EXITING);
-	return EXIT_CONTINUE;
-}
-
+/* The quantum ended or a virtual timer is due; the timers run on the way
+ * back in (vmx.c prepare_entry). */
 enum exit_action vmexit_preemption_timer(struct vcpu *v)
 {
 	struct vmx_vcpu *x = to_vmx(v);
 
+	this_pcpu()->timers.changed = true;
 	if (x->deadline && rdtsc() >= x->deadline)
 		return EXIT_YIELD;
 	return EXIT_CONTINUE;

@@ -12,6 +12,7 @@
 #include "lib/printk.h"
 
 #define MSR_IA32_PLATFORM_ID 0x17
+#define MSR_IA32_TSC_ADJUST  0x3b
 #define MTRR_DEF_TYPE_VALID  0xcffULL  /* E, FE, type (SDM 12.11.2.1) */
 #define EFER_VALID (X86_EFER_SCE | X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE)
 
@@ -33,9 +34,11 @@ static bool read_msr(struct vcpu *v, uint32_t msr, uint64_t *val)
 	if (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST)
 		return vlapic_rdmsr(&x->lapic, msr, val) == 0;
 	switch (msr) {
+	case MSR_IA32_TSC_DEADLINE: *val = vlapic_get_tsc_deadline(&x->lapic); return true;
+	case MSR_IA32_TSC_ADJUST:   *val = (uint64_t)x->tsc_adjust; return true;
 	case MSR_IA32_APIC_BASE:    *val = vlapic_get_apicbase(&x->lapic); return true;
 	case MSR_IA32_EFER:         *val = vmread(VMCS_GUEST_IA32_EFER); return true;
-	case MSR_IA32_TSC:          *val = rdtsc() + vmread(VMCS_TSC_OFFSET); return true;
+	case MSR_IA32_TSC:          *val = vmx_guest_tsc(x); return true;
 	case MSR_IA32_PAT:
 		*val = (vmx_cpu.ctls.entry & VM_ENTRY_LOAD_IA32_PAT) ? vmread(VMCS_GUEST_IA32_PAT)
 								       : x->pat;
@@ -77,16 +80,32 @@ static bool write_msr(struct vcpu *v, uint32_t msr, uint64_t val)
 {
 	struct vmx_vcpu *x = to_vmx(v);
 
-	if (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST)
+	if (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST) {
+		vmx_irq_check(x);
 		return vlapic_wrmsr(&x->lapic, msr, val) == 0;
+	}
 	switch (msr) {
 	case MSR_IA32_APIC_BASE:
+		vmx_irq_check(x);
 		return vlapic_set_apicbase(&x->lapic, val) == 0;
+	case MSR_IA32_TSC_DEADLINE:
+		vlapic_set_tsc_deadline(&x->lapic, val);
+		return true;
+	case MSR_IA32_TSC_ADJUST:
+		/* SDM 17.17.3: the TSC moves by what the adjustment moves. */
+		vmx_set_tsc_offset(x, x->tsc_offset + ((int64_t)val - x->tsc_adjust));
+		x->tsc_adjust = (int64_t)val;
+		return true;
 	case MSR_IA32_EFER:
 		return write_efer(val);
-	case MSR_IA32_TSC:
-		vmwrite(VMCS_TSC_OFFSET, val - rdtsc());
+	case MSR_IA32_TSC: {
+		/* A TSC write moves IA32_TSC_ADJUST by as much (17.17.3). */
+		int64_t delta = (int64_t)(val - vmx_guest_tsc(x));
+
+		x->tsc_adjust += delta;
+		vmx_set_tsc_offset(x, x->tsc_offset + delta);
 		return true;
+	}
 	case MSR_IA32_PAT:
 		if (!pat_valid(val))
 			return false;

@@ -1,4 +1,5 @@
 #include "arch/x86/cpu/cpu.h"
+#include "arch/x86/cpu/traps.h"
 #include "arch/x86/vmx/guest.h"
 #include "arch/x86/vmx/vmcs_fields.h"
 #include "arch/x86/vmx/vmx.h"
@@ -6,9 +7,6 @@
 #include "core/vm.h"
 #include "lib/libc.h"
 
-#define X86_EXC_UD 6
-#define X86_EXC_GP 13
-#define X86_EXC_PF 14
 
 static const uint32_t seg_base_field[] = {
 	[X86_SEG_ES] = VMCS_GUEST_ES_BASE, [X86_SEG_CS] = VMCS_GUEST_CS_BASE,
@@ -114,25 +112,26 @@ unsigned guest_fetch_insn(struct vcpu *v, const struct x86_paging *pg, enum x86_
 
 void guest_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
-	uint32_t info = vector | (INTR_TYPE_HW_EXCEPTION << INTR_INFO_TYPE_SHIFT) | INTR_INFO_VALID;
+	vmx_queue_exception(v, vector, has_error, error);
+}
 
-	(void)v;
-	/* Real mode delivers no error codes (SDM 26.2.1.3). */
-	if (has_error && (vmread(VMCS_GUEST_CR0) & X86_CR0_PE)) {
-		info |= INTR_INFO_DELIVER_ERROR_CODE;
-		vmwrite(VMCS_ENTRY_EXCEPTION_ERROR_CODE, error);
-	}
-	vmwrite(VMCS_ENTRY_INTR_INFO, info);
+void guest_after_insn_debug(uint64_t rflags)
+{
+	if (rflags & X86_RFLAGS_RF)
+		vmwrite(VMCS_GUEST_RFLAGS, rflags & ~(uint64_t)X86_RFLAGS_RF);
+	if (rflags & X86_RFLAGS_TF)
+		vmwrite(VMCS_GUEST_PENDING_DBG_EXCEPTIONS,
+			vmread(VMCS_GUEST_PENDING_DBG_EXCEPTIONS) | PENDING_DBG_BS);
 }
 
 void guest_inject_gp(struct vcpu *v)
 {
-	guest_inject_exception(v, X86_EXC_GP, true, 0);
+	guest_inject_exception(v, X86_TRAP_GP, true, 0);
 }
 
 void guest_inject_ud(struct vcpu *v)
 {
-	guest_inject_exception(v, X86_EXC_UD, false, 0);
+	guest_inject_exception(v, X86_TRAP_UD, false, 0);
 }
 
 /* The host never faults on its own, so CR2 still holds the guest's value
@@ -140,6 +139,6 @@ void guest_inject_ud(struct vcpu *v)
 void guest_inject_pf(struct vcpu *v, uint64_t la, uint32_t error)
 {
 	write_cr2(la);
-	guest_inject_exception(v, X86_EXC_PF, true, error);
+	guest_inject_exception(v, X86_TRAP_PF, true, error);
 }
 

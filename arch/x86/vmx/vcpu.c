@@ -1,5 +1,5 @@
-/* Backend halves of VM and vCPU creation: EPT and MSR bitmap per VM; VMCS,
- * VPID, FPU area and local APIC per vCPU; INIT/SIPI start of APs. */
+/* Backend halves of VM and vCPU creation: EPT, MSR bitmap and time base
+ * per VM; VMCS, VPID, FPU area and local APIC per vCPU; SIPI start of APs. */
 #include "arch/x86/cpu/cpu.h"
 #include "arch/x86/vmx/guest.h"
 #include "arch/x86/vmx/vmcs_fields.h"
@@ -42,6 +42,7 @@ int arch_vm_init(struct vm *vm, char *err, size_t errlen)
 	if (!xvm)
 		goto oom;
 	vm->arch = xvm;
+	xvm->tsc_base = -(int64_t)rdtsc();
 	xvm->msr_bitmap = kzalloc(4096);
 	if (!xvm->msr_bitmap)
 		goto oom;
@@ -80,66 +81,21 @@ void arch_vm_destroy(struct vm *vm)
 	vm->arch = NULL;
 }
 
-/* IPIs from a vCPU's LAPIC: INIT and STARTUP start application
- * processors (SDM 10.4.4 MP initialization); IPIs to APIC IDs that do not
- * exist are dropped. Fixed IPIs wait for interrupt delivery (later). */
-#define ICR_DELIVERY_MODE(icr) (((icr) >> 8) & 7)
-#define ICR_DM_INIT    5
-#define ICR_DM_STARTUP 6
-#define ICR_SHORTHAND(icr) (((icr) >> 18) & 3)
-#define ICR_LEVEL_ASSERT   (1u << 14)
-#define ICR_TRIGGER_LEVEL  (1u << 15)
-
-static void deliver_ipi(struct vcpu *from, struct vcpu *to, uint32_t icr)
-{
-	switch (ICR_DELIVERY_MODE(icr)) {
-	case ICR_DM_INIT:
-		/* INIT level de-assert (level-triggered, level 0) only
-		 * synchronises arbitration IDs on old CPUs: no effect. */
-		if ((icr & ICR_TRIGGER_LEVEL) && !(icr & ICR_LEVEL_ASSERT))
-			break;
-		if (to->state != VCPU_STOPPED && !vcpu_is_bsp(to))
-			to->state = VCPU_WAIT_SIPI;
-		break;
-	case ICR_DM_STARTUP:
-		if (to->state == VCPU_WAIT_SIPI) {
-			arch_vcpu_start_at_sipi(to, (uint8_t)icr);
-			from->need_resched = true;
-		}
-		break;
-	default:
-		pr_debug("vm %s: vCPU %u sends IPI 0x%x to vCPU %u: interrupt delivery "
-			 "not implemented, dropped\n", from->vm->name, from->id, icr, to->id);
-		break;
-	}
-}
-
-static void lapic_send_ipi(void *opaque, uint32_t dest, uint32_t icr, bool x2apic)
-{
-	struct vcpu *from = opaque;
-	struct vm *vm = from->vm;
-	unsigned sh = ICR_SHORTHAND(icr);
-	uint32_t bcast = x2apic ? 0xffffffffu : 0xff;
-
-	for (unsigned i = 0; i < vm->nvcpus; i++) {
-		struct vcpu *to = vm->vcpus[i];
-		bool hit = sh == 0 ? (dest == to->id || dest == bcast) :
-			   sh == 1 ? to == from : sh == 2 ? true : to != from;
-
-		if (hit)
-			deliver_ipi(from, to, icr);
-	}
-}
-
+/* STARTUP (SDM 10.4.4, 10.1.1): the vCPU starts from its INIT state, in
+ * real mode at vector << 12. */
 void arch_vcpu_start_at_sipi(struct vcpu *v, uint8_t vector)
 {
-	v->state = VCPU_RUNNABLE;
+	struct vmx_vcpu *x = to_vmx(v);
 	/* The VMCS of v must be current to be written; reload ours after. */
 	struct vcpu *cur = vmx_cpu.loaded;
 
-	vmptrld((uint64_t)(uintptr_t)to_vmx(v)->vmcs);
-	vmcs_set_guest_real_mode((uint64_t)vector << 12, (uint16_t)(vector << 8), 0);
+	v->state = VCPU_RUNNABLE;
+	vmptrld((uint64_t)(uintptr_t)x->vmcs);
 	vmx_cpu.loaded = v;
+	vmcs_reset_guest_state(v);
+	vmcs_set_guest_real_mode((uint64_t)vector << 12, (uint16_t)(vector << 8), 0);
+	memset(x->regs.gpr, 0, sizeof(x->regs.gpr));
+	x->last_len = 0;
 	if (cur && cur != v) {
 		vmptrld((uint64_t)(uintptr_t)to_vmx(cur)->vmcs);
 		vmx_cpu.loaded = cur;
@@ -165,7 +121,8 @@ int arch_vcpu_init(struct vcpu *v, char *err, size_t errlen)
 	x->vcpu = v;
 	x->vmcs = kzalloc(4096);
 	x->xsave_area = kzalloc(vmx_cpu.xsave_size > 4096 ? vmx_cpu.xsave_size : 4096);
-	if (!x->vmcs || !x->xsave_area)
+	x->apic_page = kzalloc(4096);
+	if (!x->vmcs || !x->xsave_area || !x->apic_page)
 		goto oom;
 	*(uint32_t *)x->vmcs = vmx_cpu.revision;
 	init_fpu_area(x);
@@ -175,7 +132,9 @@ int arch_vcpu_init(struct vcpu *v, char *err, size_t errlen)
 	x->tsc_aux = v->id;
 	if (vmx_cpu.ctls.has_vpid)
 		x->vpid = ++vmx_cpu.next_vpid;
-	vlapic_init(&x->lapic, v->id, lapic_send_ipi, v);
+	vmx_apic_init(v);
+	/* Every vCPU of a VM starts on the VM's time base (TSC 0 at power-on). */
+	x->tsc_offset = to_vmx_vm(v->vm)->tsc_base;
 	if (vmclear((uint64_t)(uintptr_t)x->vmcs) || vmptrld((uint64_t)(uintptr_t)x->vmcs)) {
 		snprintf(err, errlen, "VMCLEAR/VMPTRLD of a new VMCS failed");
 		return -1;
@@ -195,12 +154,14 @@ void arch_vcpu_destroy(struct vcpu *v)
 	if (!x)
 		return;
 	vmx_forget_vcpu(v);
+	vmx_apic_destroy(v);
 	if (x->vmcs)
 		vmclear((uint64_t)(uintptr_t)x->vmcs);
 	if (vmx_cpu.ctls.has_vpid && x->vpid && vmx_cpu.ctls.has_invvpid_single)
 		invvpid(INVVPID_SINGLE_CONTEXT, x->vpid);
 	kfree(x->vmcs, 4096);
 	kfree(x->xsave_area, vmx_cpu.xsave_size > 4096 ? vmx_cpu.xsave_size : 4096);
+	kfree(x->apic_page, 4096);
 	kfree(x, sizeof(*x));
 	v->arch = NULL;
 }

@@ -70,6 +70,7 @@ static void setup_controls(struct vcpu *v)
 
 	vmwrite(VMCS_PIN_BASED_CTLS, c->pin);
 	vmwrite(VMCS_PROC_BASED_CTLS, c->proc);
+	to_vmx(v)->proc_ctls = c->proc;
 	vmwrite(VMCS_PROC_BASED_CTLS2, c->proc2);
 	vmwrite(VMCS_EXIT_CTLS, c->exit);
 	vmwrite(VMCS_ENTRY_CTLS, c->entry & ~VM_ENTRY_IA32E_MODE_GUEST);
@@ -85,7 +86,7 @@ static void setup_controls(struct vcpu *v)
 	vmwrite(VMCS_IO_BITMAP_B, (uint64_t)(uintptr_t)vmx_cpu.io_bitmap_b);
 	vmwrite(VMCS_MSR_BITMAP, (uint64_t)(uintptr_t)xvm->msr_bitmap);
 	vmwrite(VMCS_EPT_POINTER, xvm->eptp);
-	vmwrite(VMCS_TSC_OFFSET, 0);
+	vmwrite(VMCS_TSC_OFFSET, (uint64_t)to_vmx(v)->tsc_offset);
 	if (c->has_vpid)
 		vmwrite(VMCS_VPID, to_vmx(v)->vpid);
 	vmwrite(VMCS_LINK_POINTER, ~0ULL);
@@ -149,6 +150,18 @@ static void setup_guest_common(void)
 	vmwrite(VMCS_GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
 	vmwrite(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	vmx_set_guest_cr4(0);
+}
+
+/* The state INIT leaves (SDM 10.1.1, Table 10-1), before SIPI sets CS:IP:
+ * no IA-32e mode, no pending event. */
+void vmcs_reset_guest_state(struct vcpu *v)
+{
+	struct vmx_vcpu *x = to_vmx(v);
+
+	setup_guest_common();
+	vmwrite(VMCS_ENTRY_CTLS, vmx_cpu.ctls.entry & ~VM_ENTRY_IA32E_MODE_GUEST);
+	vmwrite(VMCS_ENTRY_INTR_INFO, 0);
+	vmx_set_proc_ctls(x, 0, CPU_BASED_INTR_WINDOW_EXITING | CPU_BASED_NMI_WINDOW_EXITING);
 }
 
 /* Real mode as after INIT (SDM 10.1.1) or SIPI: CS:IP as given. */

@@ -6,8 +6,10 @@
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vmx_asm.h"
 #include "arch/x86/vmx/vmx_names.h"
+#include "arch/x86/cpu/host_timer.h"
 #include "core/arch.h"
 #include "core/kalloc.h"
+#include "core/pcpu.h"
 #include "lib/libc.h"
 #include "lib/printk.h"
 
@@ -128,6 +130,9 @@ int arch_virt_init(char *err, size_t errlen)
 	memset(vmx_cpu.io_bitmap_b, 0xff, 4096);
 	if (vmx_turn_on(err, errlen))
 		return -1;
+	if (!host_timer_init())
+		printk(LOG_WARN, "vmx: no TSC-deadline timer on the host APIC: an idle CPU polls "
+		       "the TSC instead of halting\n");
 	/* Without "save timer value" the timer restarts from the slice's
 	 * first value at every entry, so it may never expire: the run loop
 	 * then also checks the deadline at each exit. */
@@ -201,6 +206,9 @@ static void fpu_save(struct vmx_vcpu *x)
 	x->fmask = rdmsr(MSR_IA32_FMASK);
 	x->kernel_gs_base = rdmsr(MSR_IA32_KERNEL_GS_BASE);
 	x->tsc_aux = rdmsr(MSR_IA32_TSC_AUX);
+	for (int i = 0; i < 4; i++)
+		x->dr[i] = read_dr(i);
+	x->dr[4] = read_dr(6);
 }
 
 static void fpu_restore(struct vmx_vcpu *x)
@@ -217,11 +225,15 @@ static void fpu_restore(struct vmx_vcpu *x)
 	wrmsr(MSR_IA32_FMASK, x->fmask);
 	wrmsr(MSR_IA32_KERNEL_GS_BASE, x->kernel_gs_base);
 	wrmsr(MSR_IA32_TSC_AUX, x->tsc_aux);
+	for (int i = 0; i < 4; i++)
+		write_dr(i, x->dr[i]);
+	write_dr(6, x->dr[4]);
 }
 
-/* The host never uses FPU/SSE registers (built with -mno-sse), and the
- * MSRs above are not switched by the VMCS: only a change of vCPU needs
- * them saved and restored, never a plain exit. */
+/* The host never uses FPU/SSE registers (built with -mno-sse) or debug
+ * registers, and the MSRs above are not switched by the VMCS (DR7 is):
+ * only a change of vCPU needs them saved and restored, never a plain
+ * exit. */
 static void switch_to(struct vcpu *v)
 {
 	struct vmx_vcpu *x = to_vmx(v);
@@ -277,22 +289,54 @@ static void report_failed_entry_exit(struct vcpu *v, uint32_t reason)
 }
 
 /* The VMX-preemption timer counts down every 2^shift TSC ticks (SDM
- * 25.5.1); with no deadline it is set to its maximum and ignored. It is
- * armed once per time slice: with "save VMX-preemption timer value" it
- * resumes across exits; without, see quantum_at_exits. */
+ * 25.5.1). It wakes Vireo at the earlier of the quantum's end and the
+ * nearest virtual timer; with neither it is set to its maximum. It is
+ * armed once per time slice and again when the timer queue's head moves:
+ * with "save VMX-preemption timer value" it resumes across exits;
+ * without, see quantum_at_exits. */
+static uint64_t next_wakeup(const struct vmx_vcpu *x)
+{
+	uint64_t t = timerq_next(&this_pcpu()->timers);
+
+	if (!x->deadline)
+		return t;
+	return t && t < x->deadline ? t : x->deadline;
+}
+
 static void arm_timer(struct vmx_vcpu *x)
 {
-	uint64_t left, now;
+	uint64_t left, now, wake = next_wakeup(x);
 
 	if (!vmx_cpu.ctls.has_preempt_timer)
 		return;
-	if (!x->deadline) {
+	if (!wake) {
 		vmwrite(VMCS_PREEMPTION_TIMER_VALUE, 0xffffffffu);
 		return;
 	}
 	now = rdtsc();
-	left = x->deadline > now ? (x->deadline - now) >> vmx_cpu.ctls.preempt_timer_shift : 0;
+	left = wake > now ? (wake - now) >> vmx_cpu.ctls.preempt_timer_shift : 0;
 	vmwrite(VMCS_PREEMPTION_TIMER_VALUE, left > 0xffffffffu ? 0xffffffffu : left);
+}
+
+/* Due virtual timers run (they may raise interrupts), then the wake-up
+ * follows the queue's new head. */
+static void sync_timers(struct vmx_vcpu *x)
+{
+	struct timer_queue *q = &this_pcpu()->timers;
+
+	timerq_run(q, rdtsc());
+	q->changed = false;
+	arm_timer(x);
+}
+
+/* Before every entry: timers first (they may make events pending), then
+ * the events. Both checks are one flag each on the common path. */
+static inline void prepare_entry(struct vmx_vcpu *x, struct vcpu *v)
+{
+	if (this_pcpu()->timers.changed)
+		sync_timers(x);
+	if (x->events)
+		vmx_inject_events(v);
 }
 
 /* After a handler: 0 to resume the guest, 1 to give the CPU back. */
@@ -303,8 +347,20 @@ static inline int after_exit(struct vmx_vcpu *x, struct vcpu *v, enum exit_actio
 		return 1;
 	}
 	/* Where the timer cannot end the quantum, the next exit does. */
-	if (x->deadline && vmx_cpu.quantum_at_exits && rdtsc() >= x->deadline)
+	if (vmx_cpu.quantum_at_exits) {
+		uint64_t wake = next_wakeup(x);
+
+		if (wake && rdtsc() >= wake) {
+			timerq_run(&this_pcpu()->timers, rdtsc());
+			if (x->deadline && rdtsc() >= x->deadline)
+				return 1;
+		}
+	}
+	if (v->state != VCPU_RUNNABLE || v->need_resched) {
+		v->need_resched = false;
 		return 1;
+	}
+	prepare_entry(x, v);
 	return 0;
 }
 
@@ -316,6 +372,7 @@ static inline bool read_exit_reason(struct vmx_vcpu *x, struct vcpu *v)
 		report_failed_entry_exit(v, x->exit_reason);
 		return false;
 	}
+	vmx_read_idt_vectoring(x);
 	return true;
 }
 
@@ -366,7 +423,11 @@ void arch_vcpu_run(struct vcpu *v, uint64_t quantum)
 		x->cpuid_ready = true;
 	}
 	x->deadline = quantum ? rdtsc() + quantum : 0;
-	arm_timer(x);
+	sync_timers(x);
+	if (x->events)
+		vmx_inject_events(v);
+	if (v->state != VCPU_RUNNABLE)
+		return;
 	rc = vmx_enter(&x->regs, v->launched);
 	if (rc)
 		report_entry_failure(v, rc);

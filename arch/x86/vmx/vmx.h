@@ -10,6 +10,7 @@
 #include "arch/x86/regs.h"
 #include "arch/x86/vmx/cpuid_policy.h"
 #include "arch/x86/vmx/vmx_caps.h"
+#include "core/timer.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
 #include "devices/lapic.h"
@@ -43,6 +44,7 @@ struct vmx_vm {
 	struct ept ept;
 	uint64_t eptp;
 	uint8_t *msr_bitmap;
+	int64_t tsc_base;             /* guest TSC - host TSC at power-on */
 };
 
 #define VMX_CPUID_CACHED_BASIC 0x20   /* leaves 0..0x1f */
@@ -55,11 +57,29 @@ struct vmx_vcpu {
 	void *vmcs;
 	uint16_t vpid;
 	struct vlapic lapic;
+	uint32_t *apic_page;          /* LAPIC registers; the virtual-APIC page */
+	struct vtimer apic_timer;     /* the LAPIC timer's entry in the queue */
+	int64_t tsc_offset;           /* guest TSC - host TSC (VMCS TSC offset) */
+	int64_t tsc_adjust;           /* IA32_TSC_ADJUST */
+	/* Events (event.c). 'events' says that something below may need
+	 * injecting at the next VM entry; the entry path looks no further
+	 * when it is clear. */
+	bool events;
+	bool nmi_pending;
+	bool exc_pending;
+	uint8_t exc_vector;
+	bool exc_has_error;
+	uint32_t exc_error;
+	uint32_t idt_info;            /* IDT-vectoring information of the exit */
+	uint32_t idt_error;
+	uint32_t idt_len;
+	uint32_t proc_ctls;           /* primary controls as last written */
 	uint8_t *xsave_area;          /* guest FPU/SSE/AVX state while switched out */
 	uint64_t xcr0;
 	/* MSRs the guest reaches directly but the VMCS does not switch:
 	 * saved and restored when another vCPU takes the CPU. */
 	uint64_t star, lstar, cstar, fmask, kernel_gs_base, tsc_aux;
+	uint64_t dr[5];               /* DR0-DR3, DR6 (DR7 is in the VMCS) */
 	uint64_t pat, mtrr_def_type, misc_enable;
 	/* Exit information, read once per exit. */
 	uint32_t exit_reason;
@@ -96,8 +116,33 @@ static inline struct vmx_vm *to_vmx_vm(struct vm *vm)
 /* vmx.c */
 void vmx_forget_vcpu(struct vcpu *v);
 
+/* event.c: exceptions, NMIs and interrupts into the guest (SDM 26.6). */
+void vmx_read_idt_vectoring(struct vmx_vcpu *x);
+void vmx_inject_events(struct vcpu *v);
+void vmx_queue_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
+void vmx_queue_nmi(struct vcpu *v);
+void vmx_set_proc_ctls(struct vmx_vcpu *x, uint32_t set, uint32_t clear);
+/* The LAPIC's IRR, PPR or the guest's IF changed: look again. */
+static inline void vmx_irq_check(struct vmx_vcpu *x)
+{
+	x->events = true;
+}
+/* Could v take an event now if it ran: used to wake a halted vCPU. */
+bool vmx_event_wakes(struct vcpu *v);
+
+/* apic.c: the LAPIC model's services (IPIs, timer, clock) and INIT. */
+void vmx_apic_init(struct vcpu *v);
+void vmx_apic_destroy(struct vcpu *v);
+void vmx_deliver_irq(struct vcpu *to, uint8_t vector, bool level);
+void vmx_vcpu_init_reset(struct vcpu *v);
+uint64_t vmx_guest_tsc(const struct vmx_vcpu *x);
+void vmx_set_tsc_offset(struct vmx_vcpu *x, int64_t offset);
+/* Timer frequencies guests are told about (CPUID 0x15, 0x16, 0x40000010). */
+uint64_t vmx_apic_timer_khz(void);
+
 /* vmcs.c: program a fresh VMCS for v (current VMCS must be v's). */
 void vmcs_setup(struct vcpu *v);
+void vmcs_reset_guest_state(struct vcpu *v);
 void vmcs_set_guest_real_mode(uint64_t cs_base, uint16_t cs_sel, uint64_t rip);
 void vmcs_dump_guest(struct vcpu *v);
 void vmx_set_guest_cr0(uint64_t val);

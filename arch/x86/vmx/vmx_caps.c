@@ -70,6 +70,9 @@ struct ctl_need {
 static const struct ctl_need pin_needs[] = {
 	{ PIN_BASED_EXT_INTR_EXITING, "external-interrupt exiting not supported" },
 	{ PIN_BASED_NMI_EXITING, "NMI exiting not supported" },
+	/* NMI-window exiting and the guest's NMI blocking (until IRET) need
+	 * virtual NMIs (24.6.1, 25.3). */
+	{ PIN_BASED_VIRTUAL_NMIS, "virtual NMIs not supported" },
 };
 
 /* Secondary controls come first: without them there is no EPT either. */
@@ -175,7 +178,8 @@ static void settle_vpid(struct vmx_controls *c)
 }
 
 /* Policy:
- *  required: pin ext-intr + NMI exiting (the host keeps its interrupts);
+ *  required: pin ext-intr + NMI exiting (the host keeps its interrupts),
+ *    virtual NMIs (NMI injection with blocking until IRET);
  *    proc HLT exiting, I/O and MSR bitmaps, secondary controls;
  *    proc2 EPT + unrestricted guest (real mode and paging off run natively,
  *    so guest CR3 accesses need no exits: CR3 load/store exiting is never

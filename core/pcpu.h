@@ -1,0 +1,23 @@
+/* Per-physical-CPU state that core/ owns. Vireo runs every VM on the
+ * boot CPU today, so there is one instance (sched.c); code reaches it
+ * through this_pcpu() so that more CPUs change one function. */
+#ifndef VIREO_CORE_PCPU_H
+#define VIREO_CORE_PCPU_H
+
+#include "core/timer.h"
+
+struct vcpu;
+
+struct pcpu {
+	struct timer_queue timers;   /* every virtual timer of every VM */
+	struct vcpu *current;        /* the vCPU running now, or NULL */
+};
+
+extern struct pcpu pcpu0;
+
+static inline struct pcpu *this_pcpu(void)
+{
+	return &pcpu0;
+}
+
+#endif
