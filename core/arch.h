@@ -9,9 +9,10 @@
 
 struct vm;
 struct vcpu;
+struct hv_options;
 
 /* Bring the CPU into virtualization mode; err says why not. */
-int arch_virt_init(char *err, size_t errlen);
+int arch_virt_init(const struct hv_options *opts, char *err, size_t errlen);
 
 /* Second-level address translation for the VM's RAM. */
 int arch_vm_init(struct vm *vm, char *err, size_t errlen);

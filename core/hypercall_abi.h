@@ -22,7 +22,8 @@
 
 /* CPUID leaf 0x40000000: EAX = highest hypervisor leaf, EBX:ECX:EDX = signature. */
 #define VIREO_CPUID_SIGNATURE "VireoVireoHV"
-#define VIREO_CPUID_MAX_LEAF  0x40000001u
-/* CPUID leaf 0x40000001: EAX = (VIREO_ABI_MAJOR << 16) | VIREO_ABI_MINOR. */
+#define VIREO_CPUID_MAX_LEAF  0x40000010u
+/* CPUID leaf 0x40000001: EAX = (VIREO_ABI_MAJOR << 16) | VIREO_ABI_MINOR.
+ * CPUID leaf 0x40000010: EAX = TSC kHz, EBX = local APIC timer kHz. */
 
 #endif

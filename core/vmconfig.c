@@ -392,6 +392,12 @@ static int hvopt_apply(struct hv_options *o, const char *key, const char *val,
 			return -1;
 		}
 		o->quantum_ms = (unsigned)v;
+	} else if (!strcmp(key, "apicv")) {
+		if (strcmp(val, "0") && strcmp(val, "1")) {
+			seterr(err, errlen, "apicv=%s: want 0 or 1", val);
+			return -1;
+		}
+		o->apicv = val[0] == '1';
 	} else {
 		return 1;
 	}
@@ -408,6 +414,7 @@ int hvopts_parse(const char *s, struct hv_options *out, char *err, size_t errlen
 	out->loglevel = HV_LOGLEVEL_DEFAULT;
 	out->stats = false;
 	out->quantum_ms = HV_QUANTUM_DEFAULT;
+	out->apicv = true;
 	while ((rc = cmdline_next(&cur, word, sizeof(word))) > 0) {
 		bool kv = cmdline_split_kv(word, &key, &val);
 

@@ -58,6 +58,7 @@ struct hv_options {
 	int loglevel;		/* syslog numbering: 3 error .. 7 debug */
 	bool stats;
 	unsigned quantum_ms;
+	bool apicv;		/* use APIC virtualization when the CPU has it */
 };
 
 #define HV_LOGLEVEL_DEFAULT 6	/* info */

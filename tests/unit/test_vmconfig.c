@@ -174,7 +174,14 @@ static void test_hvopts(void **state)
 	assert_int_equal(o.loglevel, 6);
 	assert_false(o.stats);
 	assert_int_equal(o.quantum_ms, 10);
+	assert_true(o.apicv);
 	assert_int_equal(hvopts_parse(NULL, &o, err, sizeof(err)), 0);
+	assert_int_equal(hvopts_parse("/k apicv=0", &o, err, sizeof(err)), 0);
+	assert_false(o.apicv);
+	assert_int_equal(hvopts_parse("/k apicv=1", &o, err, sizeof(err)), 0);
+	assert_true(o.apicv);
+	assert_int_equal(hvopts_parse("apicv=on", &o, err, sizeof(err)), -1);
+	assert_string_equal(err, "apicv=on: want 0 or 1");
 	assert_int_equal(hvopts_parse("/boot/vireo.elf loglevel=debug stats=1 "
 				      "quantum_ms=5", &o, err, sizeof(err)), 0);
 	assert_int_equal(o.loglevel, 7);

@@ -249,8 +249,19 @@ static void test_controls_skylake(void **state)
 	assert_true(k.has_virt_x2apic);
 	assert_true(k.has_virt_intr_delivery);
 	assert_true(k.has_tpr_shadow);
+	assert_true(k.has_virt_apic_accesses);
 	assert_true(k.ept_2m && k.ept_1g && k.ept_wb && k.ept_ad);
 	assert_int_equal(k.preempt_timer_shift, 0);
+	/* Bochs skylake_x offers every APIC virtualization control. */
+	const char *why = "unset";
+	assert_int_equal(vmx_apicv_supported(&k, &why), 0);
+	assert_null(why);
+	k.has_virt_intr_delivery = false;
+	assert_int_equal(vmx_apicv_supported(&k, &why), -1);
+	assert_string_equal(why, "no virtual-interrupt delivery");
+	k.has_tpr_shadow = false;
+	assert_int_equal(vmx_apicv_supported(&k, &why), -1);
+	assert_string_equal(why, "no TPR shadow");
 }
 
 static void test_controls_tigerlake(void **state)

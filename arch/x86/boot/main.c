@@ -111,7 +111,7 @@ void kmain(uint32_t magic, uint32_t info)
 	       boot_info.loader[0] ? boot_info.loader : "an unnamed loader", boot_info.nmods,
 	       boot_info.nmods == 1 ? "" : "s", boot_info.cmdline);
 	setup_memory(&boot_info);
-	if (arch_virt_init(err, sizeof(err))) {
+	if (arch_virt_init(&opts, err, sizeof(err))) {
 		printk(LOG_ERR, "vireo: cannot run guests: %s\n", err);
 		printk(LOG_ERR, "vireo: result %d\n", VIREO_RESULT_FAILED);
 		machine_shutdown(VIREO_RESULT_FAILED);

@@ -94,6 +94,7 @@ static void deliver_init(struct vcpu *to)
 	vlapic_reset(&x->lapic);
 	x->nmi_pending = x->exc_pending = false;
 	x->idt_info = 0;
+	x->events = true;
 }
 
 static void deliver(struct vcpu *from, struct vcpu *to, uint32_t icr)

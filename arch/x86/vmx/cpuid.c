@@ -36,6 +36,8 @@ static void vcpu_info(struct vcpu *v, struct cpuid_vcpu_info *vi, bool osxsave)
 	vi->guest_osxsave = osxsave;
 	vi->guest_x2apic_ok = true;
 	vi->host_max_basic = vmx_cpu.max_basic_leaf;
+	vi->tsc_khz = (uint32_t)vmx_cpu.tsc_khz;
+	vi->apic_khz = (uint32_t)vmx_apic_timer_khz();
 }
 
 static void compute(struct vcpu *v, uint32_t leaf, uint32_t sub, bool osxsave,
@@ -55,7 +57,8 @@ void vmx_cpuid_cache_init(struct vcpu *v)
 	struct vmx_vcpu *x = to_vmx(v);
 
 	for (uint32_t i = 0; i < VMX_CPUID_CACHED_BASIC; i++) {
-		x->cpuid_valid[i] = leaf_is_static(i) && i <= vmx_cpu.max_basic_leaf;
+		x->cpuid_valid[i] = leaf_is_static(i) &&
+				    (i <= vmx_cpu.max_basic_leaf || i <= CPUID_GUEST_MIN_MAX_BASIC);
 		if (x->cpuid_valid[i])
 			compute(v, i, 0, false, &x->cpuid_basic[i]);
 	}

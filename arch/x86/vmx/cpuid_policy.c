@@ -22,12 +22,12 @@ static void leaf_1(const struct cpuid_vcpu_info *vi, struct cpuid_regs *r)
 	 * MWAIT exiting is not handled), VMX and SMX (no nesting), thermal
 	 * and power features EST/TM2/TM/ACPI/PBE and debug-store DS/DS-CPL/
 	 * PDCM/SDBG (their MSRs are not emulated), xTPR and DCA (chipset
-	 * features), TSC-deadline (the virtual LAPIC timer has no deadline
-	 * mode yet). */
+	 * features). TSC-deadline and x2APIC are the virtual LAPIC's. */
 	r->ecx &= ~(CPUID_1_ECX_MONITOR | CPUID_1_ECX_DS_CPL | CPUID_1_ECX_VMX |
 		    CPUID_1_ECX_SMX | CPUID_1_ECX_EST | CPUID_1_ECX_TM2 |
 		    CPUID_1_ECX_SDBG | CPUID_1_ECX_XTPR | CPUID_1_ECX_PDCM |
-		    CPUID_1_ECX_DCA | CPUID_1_ECX_TSC_DEADLINE);
+		    CPUID_1_ECX_DCA);
+	r->ecx |= CPUID_1_ECX_TSC_DEADLINE;
 	r->edx &= ~(CPUID_1_EDX_DS | CPUID_1_EDX_ACPI | CPUID_1_EDX_TM | CPUID_1_EDX_PBE);
 	/* x2APIC only when the virtual LAPIC implements it. */
 	if (!vi->guest_x2apic_ok)
@@ -65,15 +65,38 @@ static void leaf_4(const struct cpuid_vcpu_info *vi, struct cpuid_regs *r)
 /* Leaf 7 subleaf 0: structured extended features. Hidden: SGX and SGX
  * launch control (no enclave support), Intel PT (its MSRs are not
  * virtualized), WAITPKG (UMWAIT/TPAUSE would need the "enable user wait
- * and pause" control), PCONFIG (platform configuration). HLE/RTM and the
- * rest run natively in VMX non-root operation and stay. */
+ * and pause" control), PCONFIG (platform configuration), and every
+ * feature whose MSRs Vireo does not emulate: MPX (BNDCFGS), CET (U_CET,
+ * S_CET, PL*_SSP), speculation control (SPEC_CTRL, PRED_CMD, FLUSH_CMD,
+ * ARCH_CAPABILITIES, CORE_CAPABILITIES). IA32_TSC_ADJUST is emulated:
+ * TSC_ADJUST stays. HLE/RTM and the rest run natively in VMX non-root
+ * operation and stay. */
 static void leaf_7(uint32_t subleaf, struct cpuid_regs *r)
 {
 	if (subleaf != 0)
 		return;
-	r->ebx &= ~(CPUID_7_EBX_SGX | CPUID_7_EBX_PT);
-	r->ecx &= ~(CPUID_7_ECX_WAITPKG | CPUID_7_ECX_SGX_LC);
-	r->edx &= ~CPUID_7_EDX_PCONFIG;
+	r->ebx &= ~(CPUID_7_EBX_SGX | CPUID_7_EBX_PT | CPUID_7_EBX_MPX);
+	r->ecx &= ~(CPUID_7_ECX_WAITPKG | CPUID_7_ECX_SGX_LC | CPUID_7_ECX_CET_SS);
+	r->edx &= ~(CPUID_7_EDX_PCONFIG | CPUID_7_EDX_CET_IBT | CPUID_7_EDX_SPEC_CTRL |
+		    CPUID_7_EDX_STIBP | CPUID_7_EDX_L1D_FLUSH | CPUID_7_EDX_ARCH_CAP |
+		    CPUID_7_EDX_CORE_CAP | CPUID_7_EDX_SSBD);
+}
+
+/* Leaves 0x15 and 0x16 (SDM Vol. 2A CPUID): the TSC as crystal x EBX /
+ * EAX, with the crystal being the local APIC timer's clock; and the base,
+ * maximum and bus frequencies in MHz. They describe the virtual timers,
+ * so they agree with leaf 0x40000010 whatever the host says. */
+static void leaf_timing(uint32_t leaf, const struct cpuid_vcpu_info *vi, struct cpuid_regs *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (leaf == 0x15) {
+		r->eax = vi->apic_khz;
+		r->ebx = vi->tsc_khz;
+		r->ecx = vi->apic_khz * 1000u;
+	} else {
+		r->eax = r->ebx = vi->tsc_khz / 1000;
+		r->ecx = vi->apic_khz / 1000;
+	}
 }
 
 /* Number of bits that can hold values 0..n-1 (x2APIC ID shift, 0xB). */
@@ -112,8 +135,9 @@ static void leaf_topology(uint32_t subleaf, const struct cpuid_vcpu_info *vi,
 
 /* 0x40000000: highest hypervisor leaf and the "VireoVireoHV" signature in
  * EBX, ECX, EDX (little-endian, as KVM's "KVMKVMKVM" is). 0x40000001: ABI
- * version. The rest of the range is zero: Vireo defines nothing there. */
-static void leaf_hv(uint32_t leaf, struct cpuid_regs *r)
+ * version. 0x40000010: TSC and APIC timer kHz. The rest of the range is
+ * zero: Vireo defines nothing there. */
+static void leaf_hv(uint32_t leaf, const struct cpuid_vcpu_info *vi, struct cpuid_regs *r)
 {
 	static const char sig[] = VIREO_CPUID_SIGNATURE; /* 12 chars + NUL */
 
@@ -125,6 +149,9 @@ static void leaf_hv(uint32_t leaf, struct cpuid_regs *r)
 		memcpy(&r->edx, sig + 8, 4);
 	} else if (leaf == HV_LEAF_BASE + 1) {
 		r->eax = ((uint32_t)VIREO_ABI_MAJOR << 16) | VIREO_ABI_MINOR;
+	} else if (leaf == CPUID_LEAF_HV_TIMING) {
+		r->eax = vi->tsc_khz;
+		r->ebx = vi->apic_khz;
 	}
 }
 
@@ -134,17 +161,37 @@ void cpuid_policy_apply(uint32_t leaf, uint32_t subleaf, const struct cpuid_regs
 	*out = *host;
 	/* Vireo owns the hypervisor range whatever the host says. */
 	if (leaf >= HV_LEAF_BASE && leaf <= HV_LEAF_END) {
-		leaf_hv(leaf, out);
+		leaf_hv(leaf, vi, out);
 		return;
 	}
-	/* Extended leaves (brand string, LM/NX/RDTSCP, address sizes) and
-	 * leaf 0 (max basic leaf, vendor) pass through unchanged. */
-	if (leaf >= EXT_LEAF_BASE || leaf == 0)
+	if (leaf == 0) {
+		if (out->eax < CPUID_GUEST_MIN_MAX_BASIC)
+			out->eax = CPUID_GUEST_MIN_MAX_BASIC;
 		return;
+	}
+	if (leaf == EXT_LEAF_BASE + 7) {
+		/* Power management: only the invariant TSC, which the virtual
+		 * TSC is (it counts at one rate whatever the vCPU does). */
+		memset(out, 0, sizeof(*out));
+		out->edx = CPUID_80000007_EDX_INVARIANT_TSC;
+		return;
+	}
+	/* Other extended leaves (brand string, LM/NX/RDTSCP, address sizes)
+	 * pass through unchanged. */
+	if (leaf >= EXT_LEAF_BASE)
+		return;
+	if (leaf == 0x15 || leaf == 0x16) {
+		leaf_timing(leaf, vi, out);
+		return;
+	}
 	/* Above the host's max basic leaf the host already answered with its
-	 * highest basic leaf's data, as a real CPU does: pass it through. */
-	if (vi->host_max_basic && leaf > vi->host_max_basic)
+	 * highest basic leaf's data, as a real CPU does: pass it through;
+	 * except below 0x16, where the guest's range now reaches: zero. */
+	if (vi->host_max_basic && leaf > vi->host_max_basic) {
+		if (leaf <= CPUID_GUEST_MIN_MAX_BASIC)
+			memset(out, 0, sizeof(*out));
 		return;
+	}
 	switch (leaf) {
 	case 0x1:
 		leaf_1(vi, out);
@@ -152,8 +199,12 @@ void cpuid_policy_apply(uint32_t leaf, uint32_t subleaf, const struct cpuid_regs
 	case 0x4:
 		leaf_4(vi, out);
 		break;
+	case 0x6:  /* thermal and power management: only ARAT (the APIC
+		    * timer runs in every C-state: it is a host timer) */
+		memset(out, 0, sizeof(*out));
+		out->eax = CPUID_6_EAX_ARAT;
+		break;
 	case 0x5:  /* MONITOR/MWAIT: hidden in leaf 1 */
-	case 0x6:  /* thermal and power management: not virtualized */
 	case 0xa:  /* architectural PMU: performance counters not virtualized */
 	case 0x12: /* SGX: hidden in leaf 7 */
 	case 0x14: /* Intel PT: hidden in leaf 7 */
@@ -168,8 +219,8 @@ void cpuid_policy_apply(uint32_t leaf, uint32_t subleaf, const struct cpuid_regs
 		leaf_topology(subleaf, vi, out);
 		break;
 	default:
-		/* 2, 3, 0xD (XSAVE sizes), 0x15/0x16 (TSC/frequency) and the
-		 * others describe the CPU the guest really runs on. */
+		/* 2, 3, 0xD (XSAVE sizes) and the others describe the CPU the
+		 * guest really runs on. */
 		break;
 	}
 }

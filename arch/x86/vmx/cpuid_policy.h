@@ -19,7 +19,19 @@ struct cpuid_vcpu_info {
 	bool guest_osxsave;      /* guest CR4.OSXSAVE */
 	bool guest_x2apic_ok;    /* the virtual LAPIC supports x2APIC mode */
 	uint32_t host_max_basic; /* host CPUID.0:EAX; 0 = not known */
+	uint32_t tsc_khz;        /* guest TSC rate */
+	uint32_t apic_khz;       /* local APIC timer input clock */
 };
+
+/* The guest's basic leaves reach at least 0x16 (TSC and frequencies). */
+#define CPUID_GUEST_MIN_MAX_BASIC 0x16u
+/* Hypervisor leaf 0x40000010: EAX = TSC kHz, EBX = APIC timer kHz (the
+ * convention VMware introduced and several kernels read). */
+#define CPUID_LEAF_HV_TIMING 0x40000010u
+
+/* Leaf 6 EAX, leaf 0x80000007 EDX. */
+#define CPUID_6_EAX_ARAT        (1u << 2)
+#define CPUID_80000007_EDX_INVARIANT_TSC (1u << 8)
 
 /* Leaf 1 ECX / EDX bits (SDM Vol. 2A CPUID, Table 3-10, 3-11). */
 #define CPUID_1_ECX_MONITOR     (1u << 3)
@@ -48,6 +60,16 @@ struct cpuid_vcpu_info {
 #define CPUID_7_ECX_WAITPKG     (1u << 5)
 #define CPUID_7_ECX_SGX_LC      (1u << 30)
 #define CPUID_7_EDX_PCONFIG     (1u << 18)
+#define CPUID_7_EBX_TSC_ADJUST  (1u << 1)
+#define CPUID_7_EBX_MPX         (1u << 14)
+#define CPUID_7_ECX_CET_SS      (1u << 7)
+#define CPUID_7_EDX_CET_IBT     (1u << 20)
+#define CPUID_7_EDX_SPEC_CTRL   (1u << 26)  /* IBRS/IBPB: MSRs 0x48, 0x49 */
+#define CPUID_7_EDX_STIBP       (1u << 27)  /* IA32_SPEC_CTRL bit 1 */
+#define CPUID_7_EDX_L1D_FLUSH   (1u << 28)  /* IA32_FLUSH_CMD 0x10b */
+#define CPUID_7_EDX_ARCH_CAP    (1u << 29)  /* IA32_ARCH_CAPABILITIES 0x10a */
+#define CPUID_7_EDX_CORE_CAP    (1u << 30)  /* IA32_CORE_CAPABILITIES 0xcf */
+#define CPUID_7_EDX_SSBD        (1u << 31)  /* IA32_SPEC_CTRL bit 2 */
 
 /* Compute the guest's CPUID(leaf, subleaf) from the host's answer. */
 void cpuid_policy_apply(uint32_t leaf, uint32_t subleaf, const struct cpuid_regs *host,

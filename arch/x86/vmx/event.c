@@ -199,7 +199,10 @@ void vmx_inject_events(struct vcpu *v)
 		else
 			injected = try_nmi(x);
 	}
-	try_interrupt(x, injected);
+	if (vmx_cpu.apicv)
+		vmx_apicv_sync(x);      /* the CPU delivers through RVI */
+	else
+		try_interrupt(x, injected);
 }
 
 /* A halted vCPU wakes for an NMI, or for an interrupt its APIC would

@@ -33,6 +33,8 @@ const vmx_exit_handler vmx_exit_table[EXIT_REASON_MAX + 1] = {
 	[EXIT_REASON_IO_INSTRUCTION]     = vmexit_io,
 	[EXIT_REASON_RDMSR]              = vmexit_rdmsr,
 	[EXIT_REASON_WRMSR]              = vmexit_wrmsr,
+	[EXIT_REASON_APIC_ACCESS]        = vmexit_apic_access,
+	[EXIT_REASON_VIRTUALIZED_EOI]    = vmexit_virtualized_eoi,
 	[EXIT_REASON_EPT_VIOLATION]      = vmexit_ept_violation,
 	[EXIT_REASON_EPT_MISCONFIG]      = vmexit_ept_misconfig,
 	[EXIT_REASON_INVEPT]             = vmexit_vmx_insn,
@@ -40,6 +42,7 @@ const vmx_exit_handler vmx_exit_table[EXIT_REASON_MAX + 1] = {
 	[EXIT_REASON_INVVPID]            = vmexit_vmx_insn,
 	[EXIT_REASON_WBINVD]             = vmexit_cache_flush,
 	[EXIT_REASON_XSETBV]             = vmexit_xsetbv,
+	[EXIT_REASON_APIC_WRITE]         = vmexit_apic_write,
 	[EXIT_REASON_VMFUNC]             = vmexit_vmx_insn,
 };
 

@@ -43,6 +43,9 @@ enum exit_action vmexit_exception_nmi(struct vcpu *v);
 enum exit_action vmexit_external_interrupt(struct vcpu *v);
 enum exit_action vmexit_interrupt_window(struct vcpu *v); /* event.c */
 enum exit_action vmexit_nmi_window(struct vcpu *v);
+enum exit_action vmexit_apic_access(struct vcpu *v);   /* apicv.c */
+enum exit_action vmexit_apic_write(struct vcpu *v);
+enum exit_action vmexit_virtualized_eoi(struct vcpu *v);
 enum exit_action vmexit_cache_flush(struct vcpu *v);
 enum exit_action vmexit_vmx_insn(struct vcpu *v);
 enum exit_action vmexit_preemption_timer(struct vcpu *v);

@@ -97,7 +97,7 @@ static const struct x86_insn *decode_cached(struct vmx_vcpu *x, const uint8_t *b
 	return &x->last_insn;
 }
 
-static enum exit_action emulate_mmio(struct vcpu *v, uint64_t gpa)
+enum exit_action vmx_emulate_mmio(struct vcpu *v, uint64_t gpa)
 {
 	struct vmx_vcpu *x = to_vmx(v);
 	struct x86_regs *r = &x->regs;
@@ -170,7 +170,7 @@ enum exit_action vmexit_ept_violation(struct vcpu *v)
 					    "memory at GPA 0x%llx (stack or IDT in MMIO): not "
 					    "supported", v->id, to_vmx(v)->idt_info,
 					    (unsigned long long)gpa);
-		return emulate_mmio(v, gpa);
+		return vmx_emulate_mmio(v, gpa);
 	}
 	qual = vmread(VMCS_EXIT_QUALIFICATION);
 	vmx_describe_ept_violation(qual, desc, sizeof(desc));

@@ -102,14 +102,11 @@ enum exit_action vmexit_external_interrupt(struct vcpu *v)
 	return EXIT_CONTINUE;
 }
 
-/* The quantum ended or a virtual timer is due; the timers run on the way
- * back in (vmx.c prepare_entry). */
+/* The quantum ended or a virtual timer is due: both are handled on the
+ * way back in (vmx.c prepare_entry). */
 enum exit_action vmexit_preemption_timer(struct vcpu *v)
 {
-	struct vmx_vcpu *x = to_vmx(v);
-
-	this_pcpu()->timers.changed = true;
-	if (x->deadline && rdtsc() >= x->deadline)
-		return EXIT_YIELD;
+	(void)v;
+	this_pcpu()->timers.changed = true;     /* re-arm, even with nothing due */
 	return EXIT_CONTINUE;
 }

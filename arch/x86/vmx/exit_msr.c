@@ -87,7 +87,11 @@ static bool write_msr(struct vcpu *v, uint32_t msr, uint64_t val)
 	switch (msr) {
 	case MSR_IA32_APIC_BASE:
 		vmx_irq_check(x);
-		return vlapic_set_apicbase(&x->lapic, val) == 0;
+		if (vlapic_set_apicbase(&x->lapic, val))
+			return false;
+		if (vmx_cpu.apicv)
+			vmx_apicv_mode_sync(v);
+		return true;
 	case MSR_IA32_TSC_DEADLINE:
 		vlapic_set_tsc_deadline(&x->lapic, val);
 		return true;

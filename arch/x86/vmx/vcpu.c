@@ -56,6 +56,10 @@ int arch_vm_init(struct vm *vm, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot build EPT for guest RAM (error %d)", rc);
 		return -1;
 	}
+	if (vmx_cpu.apicv && (rc = vmx_apicv_vm_init(xvm)) != 0) {
+		snprintf(err, errlen, "cannot map the APIC-access page (error %d)", rc);
+		return -1;
+	}
 	xvm->eptp = ept_eptp(&xvm->ept, false);
 	if (vmx_cpu.ctls.has_invept_single)
 		invept(INVEPT_SINGLE_CONTEXT, xvm->eptp);
@@ -122,8 +126,10 @@ int arch_vcpu_init(struct vcpu *v, char *err, size_t errlen)
 	x->vmcs = kzalloc(4096);
 	x->xsave_area = kzalloc(vmx_cpu.xsave_size > 4096 ? vmx_cpu.xsave_size : 4096);
 	x->apic_page = kzalloc(4096);
-	if (!x->vmcs || !x->xsave_area || !x->apic_page)
+	x->msr_bitmap = kzalloc(4096);
+	if (!x->vmcs || !x->xsave_area || !x->apic_page || !x->msr_bitmap)
 		goto oom;
+	memcpy(x->msr_bitmap, to_vmx_vm(v->vm)->msr_bitmap, 4096);
 	*(uint32_t *)x->vmcs = vmx_cpu.revision;
 	init_fpu_area(x);
 	x->pat = GUEST_PAT_RESET;
@@ -162,6 +168,7 @@ void arch_vcpu_destroy(struct vcpu *v)
 	kfree(x->vmcs, 4096);
 	kfree(x->xsave_area, vmx_cpu.xsave_size > 4096 ? vmx_cpu.xsave_size : 4096);
 	kfree(x->apic_page, 4096);
+	kfree(x->msr_bitmap, 4096);
 	kfree(x, sizeof(*x));
 	v->arch = NULL;
 }

@@ -84,7 +84,7 @@ static void setup_controls(struct vcpu *v)
 	vmwrite(VMCS_ENTRY_INTR_INFO, 0);
 	vmwrite(VMCS_IO_BITMAP_A, (uint64_t)(uintptr_t)vmx_cpu.io_bitmap_a);
 	vmwrite(VMCS_IO_BITMAP_B, (uint64_t)(uintptr_t)vmx_cpu.io_bitmap_b);
-	vmwrite(VMCS_MSR_BITMAP, (uint64_t)(uintptr_t)xvm->msr_bitmap);
+	vmwrite(VMCS_MSR_BITMAP, (uint64_t)(uintptr_t)to_vmx(v)->msr_bitmap);
 	vmwrite(VMCS_EPT_POINTER, xvm->eptp);
 	vmwrite(VMCS_TSC_OFFSET, (uint64_t)to_vmx(v)->tsc_offset);
 	if (c->has_vpid)
@@ -92,6 +92,8 @@ static void setup_controls(struct vcpu *v)
 	vmwrite(VMCS_LINK_POINTER, ~0ULL);
 	vmwrite(VMCS_CR0_GUEST_HOST_MASK, CR0_HOST_OWNED);
 	vmwrite(VMCS_CR4_GUEST_HOST_MASK, vmx_cr4_host_owned());
+	if (vmx_cpu.apicv)
+		vmx_apicv_setup(v);
 }
 
 static void setup_host_state(void)

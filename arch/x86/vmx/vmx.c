@@ -10,6 +10,7 @@
 #include "core/arch.h"
 #include "core/kalloc.h"
 #include "core/pcpu.h"
+#include "core/vmconfig.h"
 #include "lib/libc.h"
 #include "lib/printk.h"
 
@@ -92,7 +93,25 @@ static int vmx_turn_on(char *err, size_t errlen)
 	return 0;
 }
 
-int arch_virt_init(char *err, size_t errlen)
+/* APIC virtualization when the CPU has every piece and apicv=0 is not on
+ * the command line; otherwise the software path (devices/lapic.c behind
+ * exits), which is complete on its own. */
+static void choose_apic_path(const struct hv_options *opts)
+{
+	const char *why = NULL;
+
+	if (!opts->apicv)
+		why = "apicv=0";
+	else if (vmx_apicv_supported(&vmx_cpu.ctls, &why) == 0 &&
+		 !(vmx_cpu.apic_access_page = kzalloc(4096)))
+		why = "out of memory";
+	vmx_cpu.apicv = !why;
+	printk(LOG_INFO, "vmx: local APIC: %s%s%s\n",
+	       why ? "software emulation" : "APIC virtualization (register virtualization, "
+	       "virtual-interrupt delivery)", why ? ", " : "", why ? why : "");
+}
+
+int arch_virt_init(const struct hv_options *opts, char *err, size_t errlen)
 {
 	uint32_t a, b, c, d;
 	uint64_t fc, new_fc;
@@ -130,14 +149,10 @@ int arch_virt_init(char *err, size_t errlen)
 	memset(vmx_cpu.io_bitmap_b, 0xff, 4096);
 	if (vmx_turn_on(err, errlen))
 		return -1;
+	choose_apic_path(opts);
 	if (!host_timer_init())
 		printk(LOG_WARN, "vmx: no TSC-deadline timer on the host APIC: an idle CPU polls "
 		       "the TSC instead of halting\n");
-	/* Without "save timer value" the timer restarts from the slice's
-	 * first value at every entry, so it may never expire: the run loop
-	 * then also checks the deadline at each exit. */
-	vmx_cpu.quantum_at_exits = !vmx_cpu.ctls.has_preempt_timer ||
-				   !(vmx_cpu.ctls.exit & VM_EXIT_SAVE_PREEMPTION_TIMER);
 	if (!vmx_cpu.ctls.has_preempt_timer)
 		printk(LOG_WARN, "vmx: no VMX-preemption timer: VMs are switched only when they "
 		       "exit, so a guest that never exits keeps the CPU\n");
@@ -289,11 +304,11 @@ static void report_failed_entry_exit(struct vcpu *v, uint32_t reason)
 }
 
 /* The VMX-preemption timer counts down every 2^shift TSC ticks (SDM
- * 25.5.1). It wakes Vireo at the earlier of the quantum's end and the
- * nearest virtual timer; with neither it is set to its maximum. It is
- * armed once per time slice and again when the timer queue's head moves:
- * with "save VMX-preemption timer value" it resumes across exits;
- * without, see quantum_at_exits. */
+ * 25.5.1), but only while the guest runs: time spent in Vireo does not
+ * count. So it is set again before every entry, from the host TSC, to the
+ * earlier of the quantum's end and the nearest virtual timer; with
+ * neither it is set to its maximum once and left alone. On a CPU without
+ * the timer the deadlines are checked at exits alone. */
 static uint64_t next_wakeup(const struct vmx_vcpu *x)
 {
 	uint64_t t = timerq_next(&this_pcpu()->timers);
@@ -303,9 +318,9 @@ static uint64_t next_wakeup(const struct vmx_vcpu *x)
 	return t && t < x->deadline ? t : x->deadline;
 }
 
-static void arm_timer(struct vmx_vcpu *x)
+static void arm_timer(struct vmx_vcpu *x, uint64_t wake, uint64_t now)
 {
-	uint64_t left, now, wake = next_wakeup(x);
+	uint64_t left;
 
 	if (!vmx_cpu.ctls.has_preempt_timer)
 		return;
@@ -313,30 +328,39 @@ static void arm_timer(struct vmx_vcpu *x)
 		vmwrite(VMCS_PREEMPTION_TIMER_VALUE, 0xffffffffu);
 		return;
 	}
-	now = rdtsc();
 	left = wake > now ? (wake - now) >> vmx_cpu.ctls.preempt_timer_shift : 0;
 	vmwrite(VMCS_PREEMPTION_TIMER_VALUE, left > 0xffffffffu ? 0xffffffffu : left);
+	(void)x;
 }
 
-/* Due virtual timers run (they may raise interrupts), then the wake-up
- * follows the queue's new head. */
-static void sync_timers(struct vmx_vcpu *x)
+/* Before an entry: due virtual timers run (they may raise interrupts or
+ * wake other vCPUs), the wake-up follows, then events are injected.
+ * Returns 1 when v must give the CPU back instead. With no timer armed
+ * and no quantum this is two flag tests. */
+static int prepare_entry(struct vmx_vcpu *x, struct vcpu *v)
 {
 	struct timer_queue *q = &this_pcpu()->timers;
+	uint64_t wake = next_wakeup(x);
 
-	timerq_run(q, rdtsc());
-	q->changed = false;
-	arm_timer(x);
-}
+	if (wake || q->changed) {
+		uint64_t now = rdtsc();
 
-/* Before every entry: timers first (they may make events pending), then
- * the events. Both checks are one flag each on the common path. */
-static inline void prepare_entry(struct vmx_vcpu *x, struct vcpu *v)
-{
-	if (this_pcpu()->timers.changed)
-		sync_timers(x);
+		if (x->deadline && now >= x->deadline)
+			return 1;                       /* the quantum is over */
+		if (wake && now >= wake) {
+			timerq_run(q, now);
+			if (v->state != VCPU_RUNNABLE || v->need_resched) {
+				v->need_resched = false;
+				return 1;
+			}
+			wake = next_wakeup(x);
+		}
+		q->changed = false;
+		arm_timer(x, wake, now);
+	}
 	if (x->events)
 		vmx_inject_events(v);
+	return 0;
 }
 
 /* After a handler: 0 to resume the guest, 1 to give the CPU back. */
@@ -346,22 +370,7 @@ static inline int after_exit(struct vmx_vcpu *x, struct vcpu *v, enum exit_actio
 		v->need_resched = false;
 		return 1;
 	}
-	/* Where the timer cannot end the quantum, the next exit does. */
-	if (vmx_cpu.quantum_at_exits) {
-		uint64_t wake = next_wakeup(x);
-
-		if (wake && rdtsc() >= wake) {
-			timerq_run(&this_pcpu()->timers, rdtsc());
-			if (x->deadline && rdtsc() >= x->deadline)
-				return 1;
-		}
-	}
-	if (v->state != VCPU_RUNNABLE || v->need_resched) {
-		v->need_resched = false;
-		return 1;
-	}
-	prepare_entry(x, v);
-	return 0;
+	return prepare_entry(x, v);
 }
 
 static inline bool read_exit_reason(struct vmx_vcpu *x, struct vcpu *v)
@@ -423,10 +432,8 @@ void arch_vcpu_run(struct vcpu *v, uint64_t quantum)
 		x->cpuid_ready = true;
 	}
 	x->deadline = quantum ? rdtsc() + quantum : 0;
-	sync_timers(x);
-	if (x->events)
-		vmx_inject_events(v);
-	if (v->state != VCPU_RUNNABLE)
+	this_pcpu()->timers.changed = true;     /* arm for this vCPU's slice */
+	if (prepare_entry(x, v) || v->state != VCPU_RUNNABLE)
 		return;
 	rc = vmx_enter(&x->regs, v->launched);
 	if (rc)

@@ -31,10 +31,11 @@ struct vmx_cpu {
 	uint32_t xsave_size;
 	uint64_t tsc_khz;
 	uint32_t max_basic_leaf;  /* host CPUID.0:EAX */
-	bool quantum_at_exits;    /* the timer cannot end a slice by itself */
 	uint16_t next_vpid;
 	struct vcpu *fpu_owner;   /* whose FPU/XSAVE state is in the CPU */
 	struct vcpu *loaded;      /* whose VMCS is current */
+	bool apicv;               /* APIC virtualization in use (apicv.c) */
+	void *apic_access_page;   /* APIC-access page, shared by every VM */
 };
 
 extern struct vmx_cpu vmx_cpu;
@@ -74,6 +75,8 @@ struct vmx_vcpu {
 	uint32_t idt_error;
 	uint32_t idt_len;
 	uint32_t proc_ctls;           /* primary controls as last written */
+	uint8_t *msr_bitmap;          /* the VM's, plus this vCPU's x2APIC bits */
+	uint64_t eoi_exit[4];         /* EOI-exit bitmap as last written */
 	uint8_t *xsave_area;          /* guest FPU/SSE/AVX state while switched out */
 	uint64_t xcr0;
 	/* MSRs the guest reaches directly but the VMCS does not switch:
@@ -137,6 +140,15 @@ void vmx_deliver_irq(struct vcpu *to, uint8_t vector, bool level);
 void vmx_vcpu_init_reset(struct vcpu *v);
 uint64_t vmx_guest_tsc(const struct vmx_vcpu *x);
 void vmx_set_tsc_offset(struct vmx_vcpu *x, int64_t offset);
+/* apicv.c: APIC virtualization. */
+void vmx_apicv_setup(struct vcpu *v);
+void vmx_apicv_mode_sync(struct vcpu *v);
+int vmx_apicv_vm_init(struct vmx_vm *xvm);
+void vmx_apicv_sync(struct vmx_vcpu *x);
+
+/* exit_ept.c: emulate the instruction that touched device memory at gpa. */
+enum exit_action vmx_emulate_mmio(struct vcpu *v, uint64_t gpa);
+
 /* Timer frequencies guests are told about (CPUID 0x15, 0x16, 0x40000010). */
 uint64_t vmx_apic_timer_khz(void);
 

@@ -158,6 +158,7 @@ static void fill_flags(const struct vmx_caps *caps, struct vmx_controls *c)
 				(ept & VMX_VPID_INVVPID_SINGLE_CONTEXT);
 	c->has_invvpid_all = (ept & VMX_VPID_INVVPID) && (ept & VMX_VPID_INVVPID_ALL_CONTEXT);
 	c->has_tpr_shadow = (p1 & CPU_BASED_TPR_SHADOW) != 0;
+	c->has_virt_apic_accesses = (s1 & SECONDARY_EXEC_VIRT_APIC_ACCESSES) != 0;
 	c->has_apic_reg_virt = (s1 & SECONDARY_EXEC_APIC_REGISTER_VIRT) != 0;
 	c->has_virt_x2apic = (s1 & SECONDARY_EXEC_VIRT_X2APIC_MODE) != 0;
 	c->has_virt_intr_delivery = (s1 & SECONDARY_EXEC_VIRT_INTR_DELIVERY) != 0;
@@ -230,6 +231,16 @@ int vmx_compute_controls(const struct vmx_caps *caps, struct vmx_controls *out,
 	fill_flags(caps, out);
 	settle_vpid(out);
 	return 0;
+}
+
+int vmx_apicv_supported(const struct vmx_controls *c, const char **why)
+{
+	*why = !c->has_tpr_shadow ? "no TPR shadow" :
+	       !c->has_virt_apic_accesses ? "no APIC-access virtualization" :
+	       !c->has_virt_x2apic ? "no x2APIC-mode virtualization" :
+	       !c->has_apic_reg_virt ? "no APIC-register virtualization" :
+	       !c->has_virt_intr_delivery ? "no virtual-interrupt delivery" : NULL;
+	return *why ? -1 : 0;
 }
 
 enum vmx_fc_action vmx_feature_control_check(uint64_t fc, uint64_t *new_fc)

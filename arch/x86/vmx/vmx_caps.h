@@ -100,7 +100,7 @@ struct vmx_caps {
 };
 
 /* The controls Vireo programs into every VMCS, plus what the CPU offers for
- * features enabled later (APIC virtualization). */
+ * features enabled per vCPU (APIC virtualization, apicv.c). */
 struct vmx_controls {
 	uint32_t pin, proc, proc2, exit, entry;
 	bool has_vpid;              /* SECONDARY_EXEC_ENABLE_VPID set in proc2 */
@@ -113,6 +113,7 @@ struct vmx_controls {
 	bool has_virt_x2apic;       /* allowed, not enabled here */
 	bool has_virt_intr_delivery; /* allowed, not enabled here */
 	bool has_tpr_shadow;        /* allowed, not enabled here */
+	bool has_virt_apic_accesses; /* allowed, not enabled here */
 	bool ept_2m, ept_1g, ept_wb, ept_ad;
 	unsigned preempt_timer_shift; /* timer ticks every 2^shift TSC ticks */
 };
@@ -139,6 +140,11 @@ int vmx_adjust_ctls(uint64_t cap, uint32_t required, uint32_t optional,
  * one-line cause in 'err'. */
 int vmx_compute_controls(const struct vmx_caps *caps, struct vmx_controls *out,
 			 char *err, size_t errlen);
+
+/* Every control APIC virtualization needs (TPR shadow, virtualize APIC
+ * accesses and x2APIC mode, APIC-register virtualization, virtual-
+ * interrupt delivery): 0, or -1 with the first missing one in 'why'. */
+int vmx_apicv_supported(const struct vmx_controls *c, const char **why);
 
 /* IA32_FEATURE_CONTROL decision (23.7). *new_fc is set for VMX_FC_WRITE. */
 enum vmx_fc_action vmx_feature_control_check(uint64_t fc, uint64_t *new_fc);
