@@ -105,6 +105,9 @@ static void deliver(struct vcpu *from, struct vcpu *to, uint32_t icr)
 		vmx_deliver_irq(to, (uint8_t)(icr & APIC_ICR_VECTOR), false);
 		break;
 	case APIC_ICR_DM_NMI:
+		/* wait-for-SIPI blocks NMIs (SDM 26.6.2, Table 24-3) */
+		if (to->state == VCPU_WAIT_SIPI)
+			break;
 		vmx_queue_nmi(to);
 		kick(to);
 		break;
