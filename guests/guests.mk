@@ -14,11 +14,11 @@ GUEST_GENREGS := -mgeneral-regs-only
 GUEST_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments -T guests/lib/guest.ld
 
 # 32-bit test guests (source guests/tests/NAME.c) and demos (guests/demo/NAME.c)
-GUEST_TESTS32 := cpuid hypercall portio msr exceptions lapic overrun pattern triple mbinfo
+GUEST_TESTS32 := cpuid hypercall portio msr exceptions lapic overrun pattern triple mbinfo timer idle
 GUEST_DEMOS32 := hello counter
 # 64-bit guests: NAME64 is built from guests/tests/NAME.c; fpu is 64-bit only
-GUEST_TESTS64 := exceptions portio hypercall msr
-GUEST_ONLY64  := fpu
+GUEST_TESTS64 := exceptions portio hypercall msr timer
+GUEST_ONLY64  := fpu evinject
 
 GUEST_ALL := $(GB)/realmode.bin \
 	$(foreach t,$(GUEST_TESTS32) $(GUEST_DEMOS32) $(GUEST_ONLY64),$(GB)/$(t).elf) \
@@ -46,8 +46,8 @@ $(GB)/obj64/%.o: guests/%.S
 # the FPU test is the one guest file allowed to use SSE/AVX registers
 $(GB)/obj64/tests/fpu.o: GUEST_GENREGS :=
 
-GUEST_LIB32 := $(GB)/obj32/lib/start.o $(GB)/obj32/lib/lib.o
-GUEST_LIB64 := $(GB)/obj64/lib/start.o $(GB)/obj64/lib/lib.o
+GUEST_LIB32 := $(GB)/obj32/lib/start.o $(GB)/obj32/lib/lib.o $(GB)/obj32/lib/apic.o
+GUEST_LIB64 := $(GB)/obj64/lib/start.o $(GB)/obj64/lib/lib.o $(GB)/obj64/lib/apic.o
 
 # ---- links
 define guest32_rule
@@ -74,6 +74,12 @@ guests: $(GB)/smp.elf
 $(GB)/smp.elf: $(GB)/obj32/tests/smp.o $(GB)/obj32/tests/smp_trampoline.o $(GUEST_LIB32) guests/lib/guest.ld
 	@mkdir -p $(dir $@)
 	$(GUEST_LD) -m elf_i386 $(GUEST_LDFLAGS) -o $@ $(GUEST_LIB32) $(GB)/obj32/tests/smp.o $(GB)/obj32/tests/smp_trampoline.o
+
+# ---- ipi: SMP again, the same trampoline
+guests: $(GB)/ipi.elf
+$(GB)/ipi.elf: $(GB)/obj32/tests/ipi.o $(GB)/obj32/tests/smp_trampoline.o $(GUEST_LIB32) guests/lib/guest.ld
+	@mkdir -p $(dir $@)
+	$(GUEST_LD) -m elf_i386 $(GUEST_LDFLAGS) -o $@ $(GUEST_LIB32) $(GB)/obj32/tests/ipi.o $(GB)/obj32/tests/smp_trampoline.o
 
 # ---- the raw real-mode image: flat binary linked at 0x7c00 (also a valid boot sector)
 $(GB)/obj16/realmode.o: guests/tests/realmode.S

@@ -1,6 +1,7 @@
 /* Vireo test-guest entry: multiboot v1 header, 32-bit entry, flat GDT,
- * exception stubs; with __x86_64__ also the switch to long mode (identity
- * map of 0-4 GiB with 2 MiB pages). The entry code is always 32-bit. */
+ * stubs for all 256 IDT vectors; with __x86_64__ also the switch to long
+ * mode (identity map of 0-4 GiB with 2 MiB pages). The entry code is always
+ * 32-bit. */
 
 #define MB_HDR_MAGIC 0x1BADB002
 #define MB_HDR_FLAGS 0x00000003 /* page-aligned modules, memory info */
@@ -90,7 +91,10 @@ long_entry:
 	jmp 4b
 #endif
 
-/* ---- exception stubs ---- */
+/* ---- interrupt stubs ----
+ * Each stub pushes an error code (0 where the CPU pushes none) and its
+ * vector, so every vector reaches int_dispatch() with the same frame
+ * (struct exc_frame in guest.h). */
 	.text
 #ifdef __x86_64__
 	.code64
@@ -108,14 +112,28 @@ exc_stub_\n:
 	push $0
 	.endif
 	push $\n
-	jmp exc_common
+	jmp int_common
 .endm
 
 	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
 	STUB \n
 	.endr
 
-exc_common:
+/* Vectors 32..255: no error code. Stub v sits at irq_stubs + (v - 32) * 16
+ * (lib.c computes the address: no table needed). */
+	.balign 16
+	.globl irq_stubs
+irq_stubs:
+	.set vec, 32
+	.rept 224
+	.balign 16
+	push $0
+	push $vec
+	jmp int_common
+	.set vec, vec + 1
+	.endr
+
+int_common:
 #ifdef __x86_64__
 	push %rax
 	push %rbx
@@ -135,7 +153,7 @@ exc_common:
 	mov %rsp, %rdi
 	mov %rsp, %rbx
 	and $-16, %rsp
-	call exc_dispatch
+	call int_dispatch
 	mov %rbx, %rsp
 	pop %r15
 	pop %r14
@@ -158,7 +176,7 @@ exc_common:
 	pusha
 	mov %esp, %eax
 	push %eax
-	call exc_dispatch
+	call int_dispatch
 	add $4, %esp
 	popa
 	add $8, %esp
@@ -173,7 +191,8 @@ exc_stubs:
 	PTR exc_stub_\n
 	.endr
 
-/* GDT: 0x08 flat code32, 0x10 flat data, 0x18 code64 */
+/* GDT: 0x08 flat code32, 0x10 flat data, 0x18 code64, 0x20 a 64-bit TSS
+ * descriptor (16 bytes) that lib.c fills in when IST stacks are wanted. */
 	.section .data
 	.balign 16
 	.globl gdt
@@ -182,6 +201,7 @@ gdt:
 	.quad 0x00CF9A000000FFFF
 	.quad 0x00CF92000000FFFF
 	.quad 0x00AF9A000000FFFF
+	.quad 0, 0
 gdt_end:
 	.balign 8
 	.word 0

@@ -25,9 +25,8 @@
 #define XAPIC_ICR_HI (0x310 / 4)
 #define X2APIC_ID_MSR  0x802
 #define X2APIC_ICR_MSR 0x830
-#define ICR_BUSY     (1u << 12)
-#define ICR_INIT     0x00004500u /* delivery mode INIT, level assert, edge */
-#define ICR_STARTUP  0x00004600u /* delivery mode STARTUP | vector */
+#define ICR_INIT_ASSERT    (ICR_INIT | ICR_ASSERT)    /* 0x4500: level assert, edge */
+#define ICR_STARTUP_ASSERT (ICR_STARTUP | ICR_ASSERT) /* 0x4600 | vector */
 
 extern const char smp_tramp_start[], smp_tramp_end[];
 extern struct { uint16_t limit; uint32_t base; } __attribute__((packed)) smp_ap_idtr;
@@ -53,11 +52,12 @@ static inline uint32_t xadd(volatile uint32_t *p, uint32_t v)
 	__asm__ volatile("lock xaddl %0, %1" : "+r"(v), "+m"(*p) : : "memory");
 	return v;
 }
-static inline void cpu_pause(void) { __asm__ volatile("pause" ::: "memory"); }
 
 static int x2apic_on(void) { return (rdmsr(APIC_BASE_MSR) & (3u << 10)) == (3u << 10); }
 
-static uint32_t lapic_id(void)
+/* This CPU's mode, from its own IA32_APIC_BASE: the APs stay in xAPIC
+ * mode even when the BSP uses x2APIC. */
+static uint32_t own_lapic_id(void)
 {
 	return x2apic_on() ? (uint32_t)rdmsr(X2APIC_ID_MSR) : XAPIC[XAPIC_ID] >> 24;
 }
@@ -75,7 +75,7 @@ void smp_ap_main(uint32_t ticket)
 		cpuid(0xB, 0, NULL, NULL, NULL, &d);
 		bid = d;
 	}
-	uint32_t lid = lapic_id();
+	uint32_t lid = own_lapic_id();
 	int32_t hc = on_vireo ? (int32_t)hc_vcpu_id() : -1;
 	if (id >= MAX_CPUS) {
 		xadd(&ap_bad_id, 1);
@@ -121,11 +121,11 @@ static void delay_ticks(uint64_t ticks)
 static void start_ap(uint32_t apic_id, uint8_t vector, const char *what)
 {
 	char name[48];
-	int ok = send_ipi(apic_id, ICR_INIT);
+	int ok = send_ipi(apic_id, ICR_INIT_ASSERT);
 	delay_ticks(1000000);
-	ok &= send_ipi(apic_id, ICR_STARTUP | vector);
+	ok &= send_ipi(apic_id, ICR_STARTUP_ASSERT | vector);
 	delay_ticks(200000);
-	ok &= send_ipi(apic_id, ICR_STARTUP | vector);
+	ok &= send_ipi(apic_id, ICR_STARTUP_ASSERT | vector);
 	snprintf(name, sizeof(name), "%s-%u-icr-idle", what, apic_id);
 	if (!ok)
 		check(0, name);
@@ -175,7 +175,7 @@ void test_main(void)
 			check(x2apic_on(), "bsp-x2apic-enabled");
 		}
 	}
-	check_eq(lapic_id(), 0, "bsp-lapic-id");
+	check_eq(own_lapic_id(), 0, "bsp-lapic-id");
 
 	/* the trampoline, at the STARTUP page and at the stray page */
 	size_t len = (size_t)(smp_tramp_end - smp_tramp_start);
@@ -261,7 +261,7 @@ void test_main(void)
 	if (n > 1) {
 		uint32_t before = smp_ap_tickets;
 		for (unsigned i = 1; i < n; i++)
-			send_ipi(i, ICR_STARTUP | (SMP_TRAMP_BASE >> 12));
+			send_ipi(i, ICR_STARTUP_ASSERT | (SMP_TRAMP_BASE >> 12));
 		delay_ticks(timeout / 40);
 		check_eq(smp_ap_tickets, before, "sipi-to-running-ap-ignored");
 	}

@@ -164,6 +164,19 @@ expect_line "  ...quotes \\ \" \$ and keeps spaces" \
 	$'\tmodule2 /guests/0-k.elf name=vm0 type=multiboot mem=32M cpus=1 "cmdline=a  b \\"c d\\" e\\\\f \\$g\'h\' \\${i}"' "$T/out"
 expect_usage "newline in --append" "$VIREO" run --dry-run --kernel k.elf --append $'a\nb'
 
+# --hv-append: words go onto Vireo's own multiboot2 line, after loglevel= and
+# stats=, one GRUB word each; plain words bare, others quoted as for --append.
+expect_rc 0 "dry run, --hv-append" "$VIREO" run --dry-run --kernel k.elf --hv-append 'apicv=0  quantum_ms=5' \
+	--stats --hv-append 'msg="a$b" c\d'
+expect_line "  ...appends words to the multiboot2 line" \
+	$'\tmultiboot2 /boot/vireo.elf loglevel=info stats=1 apicv=0 quantum_ms=5 "msg=\\"a\\$b\\"" "c\\\\d"' "$T/out"
+expect_line "  ...leaves the VM line alone" $'\tmodule2 /guests/0-k.elf name=vm0 type=multiboot mem=32M cpus=1 "cmdline="' "$T/out"
+expect_usage "newline in --hv-append" "$VIREO" run --dry-run --kernel k.elf --hv-append $'a\nb'
+expect_usage "--hv-append without its argument" "$VIREO" run --kernel k.elf --hv-append
+expect_rc 0 "help documents --hv-append" "$VIREO" help
+grep -q -- '--hv-append STR' "$T/out" && ok "  ...listed" || bad "help lacks --hv-append"
+expect_usage "boot-iso: bad --smp" "$VIREO" boot-iso nothere.iso --smp 9
+
 echo "tools: ISO and boot"
 have_tools=1
 for c in grub-mkrescue xorriso bochs as ld; do command -v "$c" >/dev/null || have_tools=0; done
@@ -198,6 +211,13 @@ else
 		bad "  ...streamed console output" "$(cat "$T/out" "$T/err")"; fi
 	if [ "$(cat "$T/serial.txt" 2>/dev/null)" = $'hello\nvireo: result 7' ]; then ok "  ...--serial-log copy"; else
 		bad "  ...--serial-log copy"; fi
+	# --smp N gives the emulated machine N CPUs (count=N in the bochsrc)
+	expect_rc 7 "boot-iso --smp 2: the same kernel on a 2-CPU machine" \
+		env VIREO_KEEP=1 "$VIREO" boot-iso "$T/native.iso" --smp 2 --timeout 120
+	kept=$(sed -n 's/^vireo: VIREO_KEEP set: run files kept in //p' "$T/err")
+	if [ -n "$kept" ] && grep -q '^cpu: .*, count=2,' "$kept/bochsrc"; then ok "  ...bochsrc has count=2"; else
+		bad "  ...bochsrc has count=2" "$(cat "$T/err")"; fi
+	[ -z "$kept" ] || rm -rf -- "$kept"
 
 	"$ROOT/tools/mkiso.sh" -o "$T/hang.iso" --native "$T/hang.elf" >/dev/null 2>&1
 	as --32 --defsym NORESULT=1 -o "$T/nores.o" "$HERE/hello.S" && ld -m elf_i386 -Ttext 0x100000 -o "$T/nores.elf" "$T/nores.o" &&
