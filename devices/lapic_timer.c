@@ -109,19 +109,21 @@ uint32_t vlapic_timer_ccr(const struct vlapic *vlapic)
 static void rearm_periodic(struct vlapic *l)
 {
 	uint64_t num = period_num(l, REG(l, APIC_OFFSET_TIMER_ICR));
-	uint64_t t = now(l), next = l->timer_deadline;
+	uint64_t t = now(l), next = l->timer_deadline, whole;
 
 	if (!num) {
 		arm(l, 0);
 		return;
 	}
-	do {
-		l->timer_frac += num % l->timer_khz;
-		next += num / l->timer_khz + l->timer_frac / l->timer_khz;
-		l->timer_frac %= l->timer_khz;
-		if (next == l->timer_deadline)
-			next++;                 /* a period shorter than a TSC tick */
-	} while (next <= t);
+	l->timer_frac += num % l->timer_khz;
+	next += num / l->timer_khz + l->timer_frac / l->timer_khz;
+	l->timer_frac %= l->timer_khz;
+	if (next <= t) {
+		/* Skip whole periods in one step (a guest may ask for a period
+		 * shorter than a TSC tick; the host may have been away long). */
+		whole = num / l->timer_khz ? num / l->timer_khz : 1;
+		next += ((t - next) / whole + 1) * whole;
+	}
 	arm(l, next);
 }
 

@@ -571,6 +571,14 @@ static void test_timer_periodic_no_drift(void **state)
 	host.now = host.armed + 1000000;
 	vlapic_timer_expired(&la);
 	assert_true(host.armed > host.now);
+	assert_true(host.armed <= host.now + 87);
+	/* A period shorter than a TSC tick, and a host away for 2^40 ticks:
+	 * one step, and the next deadline is just ahead. */
+	vlapic_set_clock(&la, 50000, 100000);     /* 0.5 TSC tick per count */
+	wr(TMICT, 1);
+	host.now += 1ull << 40;
+	vlapic_timer_expired(&la);
+	assert_int_equal(host.armed, host.now + 1);
 }
 
 static void test_timer_tsc_deadline(void **state)

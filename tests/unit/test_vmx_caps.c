@@ -356,6 +356,7 @@ static void test_refusals(void **state)
 	expect_refusal(0x490, (uint64_t)VM_ENTRY_LOAD_IA32_EFER << 32,
 		       "VM-entry load IA32_EFER not supported");
 	expect_refusal(0x48d, (uint64_t)PIN_BASED_NMI_EXITING << 32, "NMI exiting not supported");
+	expect_refusal(0x48d, (uint64_t)PIN_BASED_VIRTUAL_NMIS << 32, "virtual NMIs not supported");
 	expect_refusal(0x48c, VMX_EPT_MEMTYPE_WB, "EPT write-back memory type not supported");
 	expect_refusal(0x48c, VMX_EPT_PAGE_WALK_4, "EPT 4-level page walk not supported");
 }
