@@ -108,20 +108,6 @@ int lapic_isr_test(unsigned vector) { return apic_bit(APIC_ISR, vector); }
 int lapic_irr_test(unsigned vector) { return apic_bit(APIC_IRR, vector); }
 
 /* ------------------------------------------------------------------- time */
-uint64_t div64(uint64_t n, uint64_t d)
-{
-	uint64_t q = 0, r = 0;
-	if (!d)
-		return ~0ULL;
-	for (int i = 63; i >= 0; i--) {
-		r = (r << 1) | ((n >> i) & 1);
-		if (r >= d) {
-			r -= d;
-			q |= 1ULL << i;
-		}
-	}
-	return q;
-}
 
 void delay_tsc(uint64_t ticks)
 {

@@ -42,10 +42,14 @@ static void out_c(struct out *o, char c)
 	o->len++;
 }
 
-/* 64-bit division by shifting, so that 32-bit builds need no libgcc. */
-static uint64_t udivmod64(uint64_t n, uint32_t d, uint32_t *rem)
+/* 64-bit division by shifting, so that 32-bit builds need no libgcc.
+ * Division by 0 gives all ones. */
+uint64_t div64(uint64_t n, uint64_t d)
 {
 	uint64_t q = 0, r = 0;
+
+	if (!d)
+		return ~0ULL;
 	for (int i = 63; i >= 0; i--) {
 		r = (r << 1) | ((n >> i) & 1);
 		if (r >= d) {
@@ -53,7 +57,6 @@ static uint64_t udivmod64(uint64_t n, uint32_t d, uint32_t *rem)
 			q |= 1ULL << i;
 		}
 	}
-	*rem = (uint32_t)r;
 	return q;
 }
 
@@ -63,9 +66,10 @@ static void out_num(struct out *o, uint64_t v, unsigned base, int upper, int neg
 	int n = 0;
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	do {
-		uint32_t r;
-		v = udivmod64(v, base, &r);
-		tmp[n++] = digits[r];
+		uint64_t q = div64(v, base);
+
+		tmp[n++] = digits[v - q * base];
+		v = q;
 	} while (v);
 	int len = n + neg;
 	if (neg && pad == '0')
