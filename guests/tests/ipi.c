@@ -334,6 +334,32 @@ static uint32_t flat_ldr(unsigned id) { return 1u << (24 + id); }
 /* cluster model: cluster id/2 in bits 31:28, member bit id%2 in 27:24 */
 static uint32_t cluster_ldr(unsigned id) { return (id >> 1) << 28 | 1u << (24 + (id & 1)); }
 
+/* Six lowest-priority IPIs to the logical set of every AP: exactly one
+ * of them takes each, never the BSP. 'prefix' names the checks. */
+static void lowest_priority_to_aps(const char *prefix)
+{
+	uint32_t aps = all_mask() & ~1u;
+	char got[64], name[64];
+	int n = 0;
+
+	for (int k = 0; k < 6; k++) {
+		send(aps, ICR_LOWEST | ICR_LOGICAL | ICR_ASSERT | V_TEST);
+		uint64_t t0 = rdtsc();
+		while (total() < (uint32_t)k + 1 && rdtsc() - t0 < WAIT_TICKS)
+			cpu_pause();
+	}
+	sync_all();
+	for (unsigned i = 0; i < ncpus; i++)
+		n += snprintf(got + n, sizeof(got) - (size_t)n, " %u", count[i]);
+	printf("lowest priority, 6 IPIs to APs 0x%x: counts per CPU:%s\n", aps, got);
+	snprintf(name, sizeof(name), "%slowest-priority-exactly-one-each", prefix);
+	check_eq(total(), 6, name);
+	snprintf(name, sizeof(name), "%slowest-priority-only-destinations", prefix);
+	check_eq(count[0], 0, name);
+	for (unsigned i = 0; i < ncpus; i++)
+		count[i] = 0;
+}
+
 static void test_logical_xapic(void)
 {
 	set_logical(0xFFFFFFFFu, flat_ldr);
@@ -342,24 +368,7 @@ static void test_logical_xapic(void)
 	bsp_sends("logical-flat-bsp", 1, ICR_LOGICAL, 1);
 	bsp_sends("logical-flat-all", all_mask(), ICR_LOGICAL, all_mask());
 
-	/* lowest priority to every AP: exactly one of them takes each */
-	uint32_t aps = all_mask() & ~1u;
-	for (int k = 0; k < 6; k++) {
-		send(aps, ICR_LOWEST | ICR_LOGICAL | ICR_ASSERT | V_TEST);
-		uint64_t t0 = rdtsc();
-		while (total() < (uint32_t)k + 1 && rdtsc() - t0 < WAIT_TICKS)
-			cpu_pause();
-	}
-	sync_all();
-	char got[64];
-	int n = 0;
-	for (unsigned i = 0; i < ncpus; i++)
-		n += snprintf(got + n, sizeof(got) - (size_t)n, " %u", count[i]);
-	printf("lowest priority, 6 IPIs to APs 0x%x: counts per CPU:%s\n", aps, got);
-	check_eq(total(), 6, "lowest-priority-exactly-one-each");
-	check_eq(count[0], 0, "lowest-priority-only-destinations");
-	for (unsigned i = 0; i < ncpus; i++)
-		count[i] = 0;
+	lowest_priority_to_aps("");
 
 	if (ncpus < 4) {
 		skip("logical-cluster", "needs 4 CPUs");
@@ -394,18 +403,7 @@ static void test_logical_x2apic(void)
 	bsp_sends("x2apic-logical-bsp", 1, ICR_LOGICAL, 1);
 	bsp_sends("x2apic-logical-all", all_mask(), ICR_LOGICAL, all_mask());
 
-	uint32_t aps = all_mask() & ~1u;
-	for (int k = 0; k < 6; k++) {
-		send(aps, ICR_LOWEST | ICR_LOGICAL | ICR_ASSERT | V_TEST);
-		uint64_t t0 = rdtsc();
-		while (total() < (uint32_t)k + 1 && rdtsc() - t0 < WAIT_TICKS)
-			cpu_pause();
-	}
-	sync_all();
-	check_eq(total(), 6, "x2apic-lowest-priority-exactly-one-each");
-	check_eq(count[0], 0, "x2apic-lowest-priority-only-destinations");
-	for (unsigned i = 0; i < ncpus; i++)
-		count[i] = 0;
+	lowest_priority_to_aps("x2apic-");
 }
 
 static void test_nmi(void)
