@@ -157,6 +157,9 @@ expect_line "default VM line" $'\tmodule2 /guests/0-k.elf name=vm0 type=multiboo
 expect_line "default loglevel and stats" $'\tmultiboot2 /boot/vireo.elf loglevel=info stats=0' "$T/out"
 expect_line "bochsrc megs at least 256" "megs: 256" "$T/out"
 expect_line "--cpu-model" "cpu: model=tigerlake, count=1, ips=50000000, reset_on_triple_fault=0" "$T/out"
+expect_rc 2 "VMs too large for Bochs (2048 MiB at most)" "$VIREO" run --dry-run --kernel k.elf -m 1984M
+expect_line "  ...says so" "vireo: the VMs need 1984 MiB and Vireo 128 MiB: more than the 2048 MiB Bochs emulates (use --emulator qemu-kvm for larger VMs)" "$T/err"
+expect_rc 0 "the largest VM Bochs can hold" "$VIREO" run --dry-run --kernel k.elf -m 1920M
 
 expect_rc 0 "dry run, cmdline quoting" "$VIREO" run --dry-run --kernel k.elf \
 	--append 'a  b "c d" e\f $g'"'"'h'"'"' ${i}'
