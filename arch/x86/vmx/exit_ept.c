@@ -1,5 +1,6 @@
-/* EPT violations: guest accesses to guest-physical addresses with no RAM
- * behind them. If a device claims the address (the local APIC page, or an
+/* EPT violations: the first touch of a GiB of guest RAM (which maps it),
+ * or guest accesses to guest-physical addresses with no RAM behind them.
+ * If a device claims the address (the local APIC page, or an
  * MMIO region on the VM's bus), the faulting instruction is fetched,
  * decoded and emulated against the device (SDM 27.2.1 Table 27-7).
  * Anything else stops the VM with a precise diagnostic. */
@@ -160,6 +161,10 @@ enum exit_action vmexit_ept_violation(struct vcpu *v)
 	uint64_t qual;
 	char desc[160];
 
+	/* First touch of a GiB of RAM: map it and let the access (or the
+	 * event delivery it interrupted, see event.c) happen again. */
+	if (vmx_populate_ram(v->vm, gpa) == 0)
+		return EXIT_CONTINUE;
 	if (is_lapic_page(v, gpa) || bus_find_mmio(&v->vm->bus, gpa)) {
 		/* The CPU was delivering an event (pushing its frame, reading
 		 * the IDT) into device memory, not running an instruction:

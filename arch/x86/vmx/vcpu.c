@@ -31,12 +31,45 @@ static void *ept_phys_to_virt(void *ctx, uint64_t pa)
 
 static const struct ept_ops ept_host_ops = { NULL, ept_alloc_page, ept_free_page, ept_phys_to_virt };
 
-/* Guest RAM is one host block; GPA g is at block + g. The legacy hole
- * stays unmapped so that touching it exits (and stops the VM). */
+/* Map the guest RAM of GiB number 'gib' (RAM minus the legacy hole) with
+ * the largest pages that fit. */
+static int map_ram_gib(struct vm *vm, struct vmx_vm *xvm, unsigned gib)
+{
+	uint64_t hpa = (uint64_t)(uintptr_t)vm->mem.base;
+	uint64_t lo = (uint64_t)gib << 30, hi = lo + (1ULL << 30);
+	int rc = 0;
+
+	if (hi > vm->mem.size)
+		hi = vm->mem.size;
+	if (lo == 0) {
+		rc = ept_map(&xvm->ept, 0, hpa, GMEM_HOLE_START, EPT_RWX, EPT_MT_WB);
+		lo = GMEM_HOLE_END;
+	}
+	if (!rc && hi > lo)
+		rc = ept_map(&xvm->ept, lo, hpa + lo, hi - lo, EPT_RWX, EPT_MT_WB);
+	if (!rc)
+		xvm->ram_mapped |= 1u << gib;
+	return rc;
+}
+
+/* Guest RAM is one host block; GPA g is at block + g. EPT maps it on first
+ * touch, a GiB at a time (vmx_populate_ram): a guest pays one exit per GiB
+ * it uses, and the exit can come in the middle of event delivery, which
+ * the event code then re-injects. The legacy hole stays unmapped so that
+ * touching it exits (and stops the VM). */
+int vmx_populate_ram(struct vm *vm, uint64_t gpa)
+{
+	struct vmx_vm *xvm = to_vmx_vm(vm);
+	unsigned gib = (unsigned)(gpa >> 30);
+
+	if (!gmem_is_ram(&vm->mem, gpa, 1) || gib >= 32 || (xvm->ram_mapped & (1u << gib)))
+		return -1;
+	return map_ram_gib(vm, xvm, gib);
+}
+
 int arch_vm_init(struct vm *vm, char *err, size_t errlen)
 {
 	struct vmx_vm *xvm = kzalloc(sizeof(*xvm));
-	uint64_t hpa = (uint64_t)(uintptr_t)vm->mem.base;
 	int rc;
 
 	if (!xvm)
@@ -47,15 +80,8 @@ int arch_vm_init(struct vm *vm, char *err, size_t errlen)
 	if (!xvm->msr_bitmap)
 		goto oom;
 	vmx_msr_bitmap_init(xvm->msr_bitmap);
-	ept_init(&xvm->ept, &ept_host_ops, vmx_cpu.ctls.ept_2m, vmx_cpu.ctls.ept_1g);
-	rc = ept_map(&xvm->ept, 0, hpa, GMEM_HOLE_START, EPT_RWX, EPT_MT_WB);
-	if (!rc && vm->mem.size > GMEM_HOLE_END)
-		rc = ept_map(&xvm->ept, GMEM_HOLE_END, hpa + GMEM_HOLE_END,
-			     vm->mem.size - GMEM_HOLE_END, EPT_RWX, EPT_MT_WB);
-	if (rc) {
-		snprintf(err, errlen, "cannot build EPT for guest RAM (error %d)", rc);
-		return -1;
-	}
+	if (ept_init(&xvm->ept, &ept_host_ops, vmx_cpu.ctls.ept_2m, vmx_cpu.ctls.ept_1g))
+		goto oom;
 	if (vmx_cpu.apicv && (rc = vmx_apicv_vm_init(xvm)) != 0) {
 		snprintf(err, errlen, "cannot map the APIC-access page (error %d)", rc);
 		return -1;

@@ -46,6 +46,7 @@ struct vmx_vm {
 	uint64_t eptp;
 	uint8_t *msr_bitmap;
 	int64_t tsc_base;             /* guest TSC - host TSC at power-on */
+	uint32_t ram_mapped;          /* bit n: RAM of GiB n is in the EPT */
 };
 
 #define VMX_CPUID_CACHED_BASIC 0x20   /* leaves 0..0x1f */
@@ -145,6 +146,10 @@ void vmx_apicv_setup(struct vcpu *v);
 void vmx_apicv_mode_sync(struct vcpu *v);
 int vmx_apicv_vm_init(struct vmx_vm *xvm);
 void vmx_apicv_sync(struct vmx_vcpu *x);
+
+/* vcpu.c: map the GiB of guest RAM that holds gpa, on its first touch;
+ * -1 if gpa is not RAM or is mapped already. */
+int vmx_populate_ram(struct vm *vm, uint64_t gpa);
 
 /* exit_ept.c: emulate the instruction that touched device memory at gpa. */
 enum exit_action vmx_emulate_mmio(struct vcpu *v, uint64_t gpa);
