@@ -121,15 +121,31 @@ static void inject_exception(struct vmx_vcpu *x)
 	x->exc_pending = false;
 }
 
+/* Bochs 2.7 reports an exit during virtual-interrupt delivery as an
+ * external interrupt with vector 0. A local APIC never delivers vectors
+ * 0-15, and the CPU has just made the vector it was delivering the
+ * in-service one (SVI, SDM 30.2.2): take it from there. On hardware the
+ * reported vector is right and this changes nothing. */
+static uint32_t fix_virtual_intr_vector(uint32_t info)
+{
+	if (!vmx_cpu.apicv || INTR_INFO_TYPE(info) != INTR_TYPE_EXT_INTR ||
+	    (info & INTR_INFO_VECTOR_MASK) >= 16)
+		return info;
+	return (info & ~INTR_INFO_VECTOR_MASK) | ((vmread(VMCS_GUEST_INTR_STATUS) >> 8) & 0xff);
+}
+
 /* The interrupted event comes back as it was. An interrupt or NMI that
  * met an exception Vireo raised meanwhile goes back to pending instead:
  * the exception is delivered first, the interrupt after it. */
 static bool reinject(struct vcpu *v, struct vmx_vcpu *x)
 {
-	uint32_t info = x->idt_info & ~(INTR_INFO_VALID | INTR_INFO_NMI_UNBLOCKING);
+	uint32_t info = fix_virtual_intr_vector(x->idt_info & ~(INTR_INFO_VALID |
+							       INTR_INFO_NMI_UNBLOCKING));
 	uint32_t type = INTR_INFO_TYPE(info);
 
 	x->idt_info = 0;
+	pr_debug("vm %s: vCPU %u: re-injecting event 0x%x (error 0x%x, length %u)\n",
+		 v->vm->name, v->id, info, x->idt_error, x->idt_len);
 	if (!x->exc_pending) {
 		inject(info, x->idt_error, x->idt_len);
 		return true;
@@ -138,7 +154,6 @@ static bool reinject(struct vcpu *v, struct vmx_vcpu *x)
 		x->nmi_pending = true;
 	else if (type == INTR_TYPE_EXT_INTR)
 		vlapic_set_irr(&x->lapic, (uint8_t)info, false);
-	(void)v;
 	return false;
 }
 
