@@ -18,7 +18,7 @@ GUEST_TESTS32 := cpuid hypercall portio msr exceptions lapic overrun pattern tri
 GUEST_DEMOS32 := hello counter
 # 64-bit guests: NAME64 is built from guests/tests/NAME.c; fpu is 64-bit only
 GUEST_TESTS64 := exceptions portio hypercall msr timer
-GUEST_ONLY64  := fpu evinject
+GUEST_ONLY64  := fpu evinject reinject
 
 GUEST_ALL := $(GB)/realmode.bin \
 	$(foreach t,$(GUEST_TESTS32) $(GUEST_DEMOS32) $(GUEST_ONLY64),$(GB)/$(t).elf) \

@@ -27,7 +27,8 @@ OUT=$BUILD/guest-tests
 SCENARIOS="realmode cpuid hypercall hypercall64 portio portio64 msr msr64 exceptions exceptions64
 	lapic mbinfo fpu pattern overrun triple garbage smp2 smp4 smp2x2apic
 	timer timer64 timer-x2apic ipi4 ipi4-x2apic evinject idle
-	timer-soft timer64-soft timer-x2apic-soft ipi4-soft ipi4-x2apic-soft evinject-soft idle-soft"
+	timer-soft timer64-soft timer-x2apic-soft ipi4-soft ipi4-x2apic-soft evinject-soft idle-soft
+	reinject reinject-soft reinject-int"
 
 # Lines no scenario may print: a failed check or a failed RESULT.
 FORBID_DEFAULT=('^(\[[^]]*\] )?FAIL ' 'RESULT: FAIL')
@@ -241,8 +242,27 @@ sc_idle() {
 	REQUIRE+=('^(\[[^]]*\] )?idle: 250 ticks in [0-9]+ TSC$')
 	ok_lines idle-span idle-tick-count
 }
+# An event whose delivery an exit cuts short (the first touch of a GiB of
+# guest RAM, which Vireo maps then) arrives once (guests/tests/reinject.c).
+reinject_vm() { # a VM with more than 1 GiB of RAM
+	ARGS=(--kernel "$G/reinject.elf" -m 1088M --name reinject "$@")
+	RC="1"
+	REQUIRE=('RESULT: PASS')
+}
+sc_reinject() {
+	reinject_vm
+	NATIVE=1
+	REQUIRE+=("$APICV_ON")
+	ok_lines ram-above-1g ipi-delivered-once ipi-frame-on-new-stack ipi-eoi-retired ipi-again-on-mapped-stack
+}
+sc_reinject-int() {
+	reinject_vm --append event=int
+	NATIVE=1
+	ok_lines ram-above-1g int-n-delivered-once int-n-frame-on-new-stack int-n-again-on-mapped-stack
+}
+
 # NAME-soft: the same with Vireo's APIC virtualization off
-for _n in timer timer64 timer-x2apic ipi4 ipi4-x2apic evinject idle; do
+for _n in timer timer64 timer-x2apic ipi4 ipi4-x2apic evinject idle reinject; do
 	eval "sc_$_n-soft() { sc_$_n; NATIVE=0; ARGS+=(--hv-append apicv=0); FORBID+=(\"unknown option 'apicv'\");
 		REQUIRE=(\"\${REQUIRE[@]/#\$APICV_ON/\$APICV_OFF}\"); }"
 done
@@ -251,12 +271,13 @@ unset _n
 # run_native: boots the scenario's --kernel with its --append and --smp on
 # Bochs without Vireo; only RESULT: PASS is required (see --native above).
 run_native() {
-	local i kernel="" append="" smp=1
+	local i kernel="" append="" smp=1 mem=256M
 	for ((i = 0; i < ${#ARGS[@]}; i++)); do
 		case ${ARGS[$i]} in
 		--kernel) kernel=${ARGS[$((i + 1))]} ;;
 		--append) append=${ARGS[$((i + 1))]} ;;
 		--smp) smp=${ARGS[$((i + 1))]} ;;
+		-m) mem=${ARGS[$((i + 1))]} ;;
 		esac
 	done
 	local -a words=()
@@ -266,7 +287,7 @@ run_native() {
 		"$VIREO" "$smp" >"$log"
 	tools/mkiso.sh -o "$D/native.iso" --native "$kernel" ${words[@]+"${words[@]}"} "cpus=$smp" >>"$log" 2>&1 ||
 		return 125
-	timeout -k 10 $((TMO + 60)) "$VIREO" boot-iso "$D/native.iso" --smp "$smp" --timeout "$TMO" \
+	timeout -k 10 $((TMO + 60)) "$VIREO" boot-iso "$D/native.iso" --smp "$smp" -m "$mem" --timeout "$TMO" \
 		</dev/null >>"$log" 2>&1
 }
 
