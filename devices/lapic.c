@@ -573,7 +573,11 @@ void vlapic_apic_write(struct vlapic *vlapic, uint32_t offset)
 
 	if (x2 && (offset & 0xFF0) == APIC_OFFSET_ICR_LOW)
 		val |= (uint64_t)REG(vlapic, APIC_OFFSET_ICR_HI) << 32;
-	vlapic_write_reg(vlapic, offset & 0xFF0, x2, val);
+	/* The ID register is one the CPU lets the guest store into (SDM
+	 * 30.4.3.2); it stays fixed here, so put it back. */
+	if (vlapic_write_reg(vlapic, offset & 0xFF0, x2, val) == REG_READ_ONLY &&
+	    (offset & 0xFF0) == APIC_OFFSET_ID)
+		vlapic_set_mode_regs(vlapic);
 }
 
 /* xAPIC registers sit on 16-byte boundaries; only an aligned 32-bit access

@@ -726,6 +726,15 @@ static void test_apic_write_trap(void **state)
 	assert_int_equal(ipis.n, 1);
 	assert_int_equal(ipis.dest, 5);
 	assert_int_equal(ipis.icr, 0x40F1);
+	/* A store into the read-only ID is undone. */
+	page[ID / 4] = 0x7F000000;
+	vlapic_apic_write(&la, ID);
+	assert_int_equal(rd(ID), 0x23000000);
+	/* Masked LVT bits the guest stored are dropped. */
+	wr(SVR, 0x1FF);
+	page[LVT_ERR / 4] = 0xFFFFFFFF;
+	vlapic_apic_write(&la, LVT_ERR);
+	assert_int_equal(rd(LVT_ERR), 0x100FF);
 }
 
 int main(void)
