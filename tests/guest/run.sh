@@ -28,7 +28,7 @@ SCENARIOS="realmode cpuid hypercall hypercall64 portio portio64 msr msr64 except
 	lapic mbinfo fpu pattern overrun triple garbage smp2 smp4 smp2x2apic
 	timer timer64 timer-x2apic ipi4 ipi4-x2apic evinject idle
 	timer-soft timer64-soft timer-x2apic-soft ipi4-soft ipi4-x2apic-soft evinject-soft idle-soft
-	reinject reinject-soft reinject-int"
+	reinject reinject-soft reinject-int lapic-soft"
 
 # Lines no scenario may print: a failed check or a failed RESULT.
 FORBID_DEFAULT=('^(\[[^]]*\] )?FAIL ' 'RESULT: FAIL')
@@ -86,7 +86,7 @@ sc_exceptions() {
 sc_exceptions64() { sc_exceptions exceptions64; }
 sc_lapic() {
 	single lapic
-	REQUIRE+=('ok xapic-icr-delivery-idle' 'ok x2apic-enable' 'ok x2apic-ldr-derived' 'ok x2apic-eoi-read-gp')
+	REQUIRE+=("$APICV_ON" 'ok xapic-id-write-ignored' 'ok xapic-icr-delivery-idle' 'ok x2apic-enable' 'ok x2apic-ldr-derived' 'ok x2apic-eoi-read-gp')
 }
 sc_mbinfo() {
 	printf 'VIREO-MODULE-ONE\n' >"$D/mod1.txt"
@@ -262,7 +262,7 @@ sc_reinject-int() {
 }
 
 # NAME-soft: the same with Vireo's APIC virtualization off
-for _n in timer timer64 timer-x2apic ipi4 ipi4-x2apic evinject idle reinject; do
+for _n in lapic timer timer64 timer-x2apic ipi4 ipi4-x2apic evinject idle reinject; do
 	eval "sc_$_n-soft() { sc_$_n; NATIVE=0; ARGS+=(--hv-append apicv=0); FORBID+=(\"unknown option 'apicv'\");
 		REQUIRE=(\"\${REQUIRE[@]/#\$APICV_ON/\$APICV_OFF}\"); }"
 done
