@@ -100,8 +100,19 @@ static int vm_add_devices(struct vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
+/* The kernel's command line as GRUB and QEMU pass it: the image's path
+ * (or, without one, the VM's name), then the arguments. Kernels that take
+ * argv from it expect argv[0] there. */
+static void full_cmdline(const struct vm_config *cfg, char *out, size_t len)
+{
+	const char *image = cfg->path[0] ? cfg->path : cfg->name;
+
+	snprintf(out, len, "%s%s%s", image, cfg->cmdline[0] ? " " : "", cfg->cmdline);
+}
+
 static int vm_load_image(struct vm *vm, const struct vm_image *img, char *err, size_t errlen)
 {
+	static char cmdline[VM_PATH_MAX + VM_CMDLINE_MAX];  /* one VM at a time */
 	struct mb_module_in mods[VM_MAX_MODULES];
 	struct mb_boot mb;
 
@@ -117,7 +128,8 @@ static int vm_load_image(struct vm *vm, const struct vm_image *img, char *err, s
 		mods[i].len = img->mods[i].len;
 		mods[i].string = img->mods[i].string;
 	}
-	if (mb_prepare(&vm->mem, img->data, img->len, vm->cfg.cmdline, mods, img->nmods,
+	full_cmdline(&vm->cfg, cmdline, sizeof(cmdline));
+	if (mb_prepare(&vm->mem, img->data, img->len, cmdline, mods, img->nmods,
 		       &mb, err, errlen))
 		return -1;
 	vm->boot.mode = BOOT_PROTECTED32;

@@ -7,7 +7,8 @@
 
 /* Room for "cmdline=" plus a maximal value plus slack, so an overlong value
  * is reported by its key rather than as an anonymous overlong word. */
-#define WORD_MAX 512
+/* One word holds a whole quoted cmdline=...: room for 4 KiB and its quoting. */
+#define WORD_MAX (VM_CMDLINE_MAX + 512)
 
 enum {
 	SEEN_NAME = 1 << 0, SEEN_TYPE = 1 << 1, SEEN_MEM = 1 << 2,

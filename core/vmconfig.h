@@ -13,7 +13,7 @@
 #include "lib/libc.h"
 
 #define VM_NAME_MAX    32	/* including NUL: names are 1-31 characters */
-#define VM_CMDLINE_MAX 256	/* including NUL */
+#define VM_CMDLINE_MAX 4097	/* including NUL: 4 KiB command lines */
 #define VM_PATH_MAX    128	/* including NUL */
 
 #define VM_MEM_DEFAULT MiB(32)

@@ -29,6 +29,18 @@ static void check_module(const struct mb_module *m, const char *file, const char
 	check(mb_ram_end() && m->mod_end <= mb_ram_end() && m->mod_start >= 0x100000, n);
 }
 
+/* cmdline padlen=N pad=<N characters>: a long command line arrives whole,
+ * after the image's path (GRUB's and QEMU's argv[0]). */
+static void long_cmdline(uint64_t padlen)
+{
+	static char pad[8192];
+	const char *cl = mb_cmdline();
+
+	check(cl[0] == '/' && strstr(cl, ".elf ") != 0, "cmdline-image-path-first");
+	check(cmdline_get("pad", pad, sizeof(pad)), "long-cmdline-pad-present");
+	check_eq(strlen(pad), padlen, "long-cmdline-intact");
+}
+
 void test_main(void)
 {
 	int vireo = running_on_vireo();
@@ -36,6 +48,11 @@ void test_main(void)
 	check_eq(mb_magic, MB_MAGIC, "magic");
 	if (mb_magic != MB_MAGIC)
 		return;
+	uint64_t padlen = cmdline_u64("padlen", 0);
+	if (padlen) {
+		long_cmdline(padlen);
+		return;
+	}
 	struct mb_info *mi = mb_info();
 	printf("info at 0x%x flags 0x%x\n", mb_info_addr, mi->flags);
 	check(mi->flags & (1u << 0), "flag-mem");
@@ -62,6 +79,8 @@ void test_main(void)
 	size_t cll = strlen(cl), el = strlen(EXPECT_CMDLINE);
 	check(!strcmp(cl, EXPECT_CMDLINE) ||
 	      (cll > el && cl[cll - el - 1] == ' ' && !strcmp(cl + cll - el, EXPECT_CMDLINE)), "cmdline");
+	if (vireo)  /* argv[0]: the image's path, as GRUB and QEMU pass it */
+		check(cl[0] == '/' && cll > el && cl[cll - el - 1] == ' ', "cmdline-image-path-first");
 	char v[16];
 	check(cmdline_get("beta", v, sizeof(v)) && !strcmp(v, "two"), "cmdline-parse-beta");
 	check_eq(cmdline_u64("alpha", 99), 1, "cmdline-parse-alpha");

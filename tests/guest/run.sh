@@ -25,7 +25,7 @@ G=$BUILD/guests
 OUT=$BUILD/guest-tests
 
 SCENARIOS="realmode cpuid hypercall hypercall64 portio portio64 msr msr64 exceptions exceptions64
-	lapic mbinfo fpu pattern overrun triple garbage smp2 smp4 smp2x2apic
+	lapic mbinfo cmdline4k fpu pattern overrun triple garbage smp2 smp4 smp2x2apic
 	timer timer64 timer-x2apic ipi4 ipi4-x2apic evinject idle
 	timer-soft timer64-soft timer-x2apic-soft ipi4-soft ipi4-x2apic-soft evinject-soft idle-soft
 	reinject reinject-soft reinject-int lapic-soft"
@@ -93,7 +93,13 @@ sc_mbinfo() {
 	printf 'vireo module two, a little longer\n' >"$D/mod2.txt"
 	single mbinfo --append "alpha=1 beta=two" --module "$D/mod1.txt" --module "$D/mod2.txt"
 	REQUIRE+=('ok cmdline$' 'ok mods-count' 'ok module0-contents' 'ok module1-contents' 'ok loader-name'
-		'ok mem-lower' 'ok mem-upper-matches-fwcfg-ram' 'ok mmap-available-ends-at-mem-upper' 'ok mmap-hole-not-available')
+		'ok cmdline-image-path-first' 'ok mem-lower' 'ok mem-upper-matches-fwcfg-ram' 'ok mmap-available-ends-at-mem-upper' 'ok mmap-hole-not-available')
+}
+sc_cmdline4k() { # a 4000-character guest command line (the limit was 255)
+	local pad
+	pad=$(printf 'x%.0s' $(seq 4000))
+	single mbinfo --append "padlen=4000 pad=$pad"
+	REQUIRE+=('ok cmdline-image-path-first' 'ok long-cmdline-pad-present' 'ok long-cmdline-intact')
 }
 sc_fpu() {
 	vm_file "$D/fpu-a.vm" name=fpu-a "kernel=$G/fpu.elf" memory=32M cpus=1 cmdline=seed=1

@@ -8,7 +8,7 @@
 
 /* Fake physical memory: phys [PBASE, PBASE + sizeof(mem)). */
 #define PBASE 0x10000u
-static uint8_t mem[0x4000];
+static uint8_t mem[0x8000];
 static struct boot_info bi;
 static char err[200];
 
@@ -152,7 +152,7 @@ static void test_mb2_rsdp_v2_wins(void **state)
 static void test_mb2_errors(void **state)
 {
 	uint8_t *t;
-	char longs[300];
+	static char longs[BOOT_STRING_MAX + 44];
 
 	(void)state;
 	assert_int_equal(parse(0x12345678, PBASE), -1);
@@ -166,9 +166,9 @@ static void test_mb2_errors(void **state)
 	put_le32(mem, 8);
 	assert_int_equal(parse(0x36d76289, PBASE), -1);
 	assert_string_equal(err, "Multiboot2 total_size 8 is not in 16-1048576");
-	put_le32(mem, 0x8000);
+	put_le32(mem, sizeof(mem) + 8);
 	assert_int_equal(parse(0x36d76289, PBASE), -1);
-	assert_string_equal(err, "Multiboot2 info at 0x10000 (32768 bytes) is "
+	assert_string_equal(err, "Multiboot2 info at 0x10000 (32776 bytes) is "
 			    "not readable");
 	/* No end tag. */
 	mb2_begin();
@@ -195,14 +195,14 @@ static void test_mb2_errors(void **state)
 	assert_int_equal(parse(0x36d76289, PBASE), -1);
 	assert_string_equal(err, "Multiboot2 command line is not NUL-terminated");
 	/* Over-long command line. */
-	memset(longs, 'a', 299);
-	longs[299] = '\0';
+	memset(longs, 'a', BOOT_STRING_MAX + 43);
+	longs[BOOT_STRING_MAX + 43] = '\0';
 	mb2_begin();
 	mb2_str(1, longs);
 	mb2_end();
 	assert_int_equal(parse(0x36d76289, PBASE), -1);
-	assert_string_equal(err, "Multiboot2 command line is 299 characters, "
-			    "max 255");
+	assert_string_equal(err, "Multiboot2 command line is 8235 characters, "
+			    "max 8191");
 	/* ...but an over-long loader name is just truncated. */
 	mb2_begin();
 	mb2_str(2, longs);
@@ -358,15 +358,15 @@ static void test_mb1_errors(void **state)
 			    "readable");
 	mb1_build();
 	s = (char *)at(MB1_STR + 0x1000);
-	memset(s, 'x', 256);
-	s[256] = '\0';
+	memset(s, 'x', BOOT_STRING_MAX);
+	s[BOOT_STRING_MAX] = '\0';
 	put_le32(at(MB1_INFO) + 16, MB1_STR + 0x1000);
 	assert_int_equal(parse(0x2BADB002, MB1_INFO), -1);
 	assert_string_equal(err, "Multiboot command line at 0x11200 is longer "
-			    "than 255 characters");
-	s[255] = '\0';
+			    "than 8191 characters");
+	s[BOOT_STRING_MAX - 1] = '\0';
 	assert_int_equal(parse(0x2BADB002, MB1_INFO), 0);
-	assert_int_equal(strlen(bi.cmdline), 255);
+	assert_int_equal(strlen(bi.cmdline), BOOT_STRING_MAX - 1);
 	/* String running off the end of memory. */
 	memset(mem + sizeof(mem) - 10, 'y', 10);
 	put_le32(at(MB1_INFO) + 16, PBASE + sizeof(mem) - 10);

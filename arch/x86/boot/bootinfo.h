@@ -19,13 +19,17 @@ struct boot_mem_range {
 	uint32_t type;
 };
 
+/* Module strings carry a VM's whole description, its 4 KiB guest command
+ * line included. */
+#define BOOT_STRING_MAX 8192
+
 struct boot_module {
 	uint64_t start, end;	/* [start, end) physical */
-	char string[256];
+	char string[BOOT_STRING_MAX];
 };
 
 struct boot_info {
-	char cmdline[256];
+	char cmdline[BOOT_STRING_MAX];
 	char loader[64];
 	struct boot_mem_range mem[BOOT_MAX_MEM];
 	int nmem;
