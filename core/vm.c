@@ -82,10 +82,12 @@ static void vm_debug_exit(void *opaque, uint32_t status)
 	       status, status);
 }
 
+static const struct uart16550_ops vm_uart_ops = { .tx = vm_console_tx };
+
 static int vm_add_devices(struct vm *vm, char *err, size_t errlen)
 {
 	bus_init(&vm->bus);
-	uart16550_init(&vm->uart, COM1_BASE, vm_console_tx, vm);
+	uart16550_init(&vm->uart, COM1_BASE, UART16550_COM1_IRQ, &vm_uart_ops, vm, 0);
 	debugcon_init(&vm->debugcon, vm_console_tx, vm);
 	debug_exit_init(&vm->debugexit, vm_debug_exit, vm);
 	fw_cfg_init(&vm->fwcfg, vm->mem.size, (uint16_t)vm->nvcpus);
