@@ -12,6 +12,7 @@ void stats_add(struct vm_stats *dst, const struct vm_stats *src)
 	}
 	dst->exits += src->exits;
 	dst->unclaimed_pio += src->unclaimed_pio;
+	dst->unclaimed_mmio += src->unclaimed_mmio;
 }
 
 /* x / n with one decimal, as two printf arguments. */
@@ -40,4 +41,7 @@ void stats_print(const char *title, const struct vm_stats *s, int indent)
 	if (s->unclaimed_pio)
 		printk(LOG_ERR, "%*s  unclaimed port accesses: %llu\n", indent, "",
 		       (unsigned long long)s->unclaimed_pio);
+	if (s->unclaimed_mmio)
+		printk(LOG_ERR, "%*s  unclaimed MMIO accesses: %llu\n", indent, "",
+		       (unsigned long long)s->unclaimed_mmio);
 }

@@ -18,6 +18,7 @@ struct vm_stats {
 	uint64_t writes[STATS_MAX_REASONS];
 	uint64_t exits;
 	uint64_t unclaimed_pio;
+	uint64_t unclaimed_mmio;   /* master-aborted MMIO accesses */
 	bool timing;       /* measure ticks too (--stats): two RDTSC per exit */
 };
 

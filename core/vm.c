@@ -7,6 +7,7 @@
 #include "lib/libc.h"
 #include "lib/printk.h"
 #include "loaders/multiboot.h"
+#include "loaders/pc_layout.h"
 
 #define COM1_BASE       0x3f8
 #define FW_CFG_PORT     FW_CFG_PORT_SEL
@@ -48,6 +49,31 @@ void vm_end(struct vm *vm, enum vm_end why, uint64_t status, const char *fmt, ..
 	       vm->name, vm->end_msg);
 }
 
+/* An access to guest-physical memory nothing answers, below 4 GiB: on a
+ * PC the bus master-aborts (reads all-ones, writes vanish). Counted, and
+ * logged once per page for the first few pages. */
+void vm_unclaimed_mmio(struct vm *vm, uint64_t gpa, bool write)
+{
+	uint64_t page = gpa >> 12;
+
+	vm->stats.unclaimed_mmio++;
+	for (unsigned i = 0; i < vm->nmmio_logged && i < ARRAY_SIZE(vm->mmio_logged); i++)
+		if (vm->mmio_logged[i] == page)
+			return;
+	if (vm->nmmio_logged < ARRAY_SIZE(vm->mmio_logged))
+		printk(LOG_INFO, "vireo: VM %s: %s of unclaimed MMIO at 0x%llx: %s\n", vm->name,
+		       write ? "write" : "read", (unsigned long long)gpa,
+		       write ? "dropped" : "all-ones");
+	else if (vm->nmmio_logged == ARRAY_SIZE(vm->mmio_logged))
+		printk(LOG_INFO, "vireo: VM %s: more unclaimed MMIO pages, no longer logged\n",
+		       vm->name);
+	else
+		return;
+	if (vm->nmmio_logged < ARRAY_SIZE(vm->mmio_logged))
+		vm->mmio_logged[vm->nmmio_logged] = page;
+	vm->nmmio_logged++;
+}
+
 bool vm_read_phys(struct vm *vm, uint64_t gpa, void *buf, uint64_t len)
 {
 	const void *p = gmem_ptr(&vm->mem, gpa, len);
@@ -84,6 +110,18 @@ static void vm_debug_exit(void *opaque, uint32_t status)
 
 static const struct uart16550_ops vm_uart_ops = { .tx = vm_console_tx };
 
+/* The legacy windows below 1 MiB (loaders/pc_layout.h): the BIOS ROM's
+ * bytes are the RAM block's at the same addresses, mapped read-only. */
+static int vm_add_pc_windows(struct vm *vm)
+{
+	vm->bios_rom.data = vm->mem.base + PC_BIOS_BASE;
+	vm->bios_rom.base = PC_BIOS_BASE;
+	vm->bios_rom.size = PC_BIOS_SIZE;
+	return bus_add_mmio(&vm->bus, PC_VGA_BASE, PC_VGA_SIZE, vga_window_mmio, NULL, "vga") ||
+	       bus_add_mmio(&vm->bus, PC_BIOS_BASE, PC_BIOS_SIZE, pc_rom_mmio, &vm->bios_rom,
+			    "bios-rom");
+}
+
 static int vm_add_devices(struct vm *vm, char *err, size_t errlen)
 {
 	bus_init(&vm->bus);
@@ -95,7 +133,8 @@ static int vm_add_devices(struct vm *vm, char *err, size_t errlen)
 	    bus_add_pio(&vm->bus, DEBUGCON_PORT, 1, debugcon_pio, &vm->debugcon, "debugcon") ||
 	    bus_add_pio(&vm->bus, DEBUG_EXIT_PORT, 4, debug_exit_pio, &vm->debugexit,
 			"isa-debug-exit") ||
-	    bus_add_pio(&vm->bus, FW_CFG_PORT, 2, fw_cfg_pio, &vm->fwcfg, "fw_cfg")) {
+	    bus_add_pio(&vm->bus, FW_CFG_PORT, 2, fw_cfg_pio, &vm->fwcfg, "fw_cfg") ||
+	    vm_add_pc_windows(vm)) {
 		snprintf(err, errlen, "device bus full");
 		return -1;
 	}

@@ -12,6 +12,7 @@
 #include "devices/bus.h"
 #include "devices/debugdev.h"
 #include "devices/fw_cfg.h"
+#include "devices/pc_windows.h"
 #include "devices/uart16550.h"
 #include "loaders/guest_mem.h"
 
@@ -51,6 +52,9 @@ struct vm {
 	struct debugcon debugcon;
 	struct debug_exit debugexit;
 	struct vm_console console;
+	struct pc_rom bios_rom;
+	uint64_t mmio_logged[16];  /* pages whose unclaimed access was logged */
+	unsigned nmmio_logged;
 
 	struct vcpu *vcpus[VM_MAX_VCPUS];
 	unsigned nvcpus;
@@ -69,6 +73,9 @@ void vm_end(struct vm *vm, enum vm_end why, uint64_t status, const char *fmt, ..
 	__attribute__((format(printf, 4, 5)));
 const char *vm_end_name(enum vm_end why);
 bool vm_end_is_crash(enum vm_end why);
+
+/* Count and log (once per page) an access nothing claimed. */
+void vm_unclaimed_mmio(struct vm *vm, uint64_t gpa, bool write);
 
 /* Guest-physical RAM access; false if [gpa, gpa+len) is not all RAM. */
 bool vm_read_phys(struct vm *vm, uint64_t gpa, void *buf, uint64_t len);

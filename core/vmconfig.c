@@ -13,7 +13,7 @@
 enum {
 	SEEN_NAME = 1 << 0, SEEN_TYPE = 1 << 1, SEEN_MEM = 1 << 2,
 	SEEN_CPUS = 1 << 3, SEEN_CMDLINE = 1 << 4, SEEN_VM = 1 << 5,
-	SEEN_LOAD = 1 << 6, SEEN_ENTRY = 1 << 7,
+	SEEN_LOAD = 1 << 6, SEEN_ENTRY = 1 << 7, SEEN_STRICT_MMIO = 1 << 8,
 };
 
 static const struct {
@@ -22,7 +22,7 @@ static const struct {
 } mod_keys[] = {
 	{ "name", SEEN_NAME }, { "type", SEEN_TYPE }, { "mem", SEEN_MEM },
 	{ "cpus", SEEN_CPUS }, { "cmdline", SEEN_CMDLINE }, { "vm", SEEN_VM },
-	{ "load", SEEN_LOAD }, { "entry", SEEN_ENTRY },
+	{ "load", SEEN_LOAD }, { "entry", SEEN_ENTRY }, { "strict-mmio", SEEN_STRICT_MMIO },
 };
 
 /* Copy a NUL-terminated string into dst[size]; false if it does not fit. */
@@ -186,6 +186,14 @@ static int apply_key(struct mod_spec *m, const char *label, const char *key,
 	}
 	if (!strcmp(key, "load"))
 		return parse_num(label, key, val, false, &m->vm.load, err, errlen);
+	if (!strcmp(key, "strict-mmio")) {
+		if (strcmp(val, "0") && strcmp(val, "1")) {
+			seterr(err, errlen, "module '%s': strict-mmio=%s: want 0 or 1", label, val);
+			return -1;
+		}
+		m->vm.strict_mmio = val[0] == '1';
+		return 0;
+	}
 	/* apply_key is only called for keys in mod_keys[]: this is entry=. */
 	return parse_num(label, key, val, false, &m->vm.entry, err, errlen);
 }

@@ -36,6 +36,7 @@ struct vm_config {
 	char cmdline[VM_CMDLINE_MAX];	/* guest kernel command line */
 	uint64_t load, entry;		/* type=raw only; 0 otherwise */
 	char path[VM_PATH_MAX];		/* GRUB's first word, "" if none */
+	bool strict_mmio;		/* unclaimed MMIO stops the VM (debugging) */
 };
 
 enum mod_kind { MOD_VM, MOD_EXTRA };

@@ -25,7 +25,7 @@ G=$BUILD/guests
 OUT=$BUILD/guest-tests
 
 SCENARIOS="realmode cpuid hypercall hypercall64 portio portio64 msr msr64 exceptions exceptions64
-	lapic mbinfo cmdline4k fpu pattern overrun triple garbage smp2 smp4 smp2x2apic
+	lapic mbinfo cmdline4k fpu pattern overrun pcmem triple garbage smp2 smp4 smp2x2apic
 	timer timer64 timer-x2apic ipi4 ipi4-x2apic evinject idle
 	timer-soft timer64-soft timer-x2apic-soft ipi4-soft ipi4-x2apic-soft evinject-soft idle-soft
 	reinject reinject-soft reinject-int lapic-soft"
@@ -120,14 +120,23 @@ sc_pattern() {
 sibling() { # the well-behaved VM that runs beside a crashing one
 	vm_file "$D/sibling.vm" name=sibling "kernel=$G/pattern.elf" memory=32M cpus=1 cmdline=pattern=0x3C
 }
-sc_overrun() {
-	vm_file "$D/overrun.vm" name=overrun "kernel=$G/overrun.elf" memory=32M cpus=1
+sc_overrun() { # strict-mmio: an access outside RAM and devices stops the VM
+	vm_file "$D/overrun.vm" name=overrun "kernel=$G/overrun.elf" memory=32M cpus=1 strict-mmio=1
 	sibling
 	ARGS=(--vm "$D/overrun.vm" --vm "$D/sibling.vm")
 	RC="126"
 	REQUIRE=('^\[overrun\] touching memory above RAM' 'above guest RAM|EPT violation'
 		'^\[sibling\] pattern 0x3C intact' '^\[sibling\] RESULT: PASS')
 	FORBID+=('still alive')
+}
+sc_pcmem() { # without strict-mmio the address space behaves like a PC's
+	single overrun --append pc=1
+	ok_lines vga-byte-all-ones vga-dword-all-ones vga-write-dropped unclaimed-byte-all-ones \
+		unclaimed-word-all-ones unclaimed-dword-all-ones unclaimed-write-dropped \
+		below-ioapic-dword-all-ones rom-write-dropped rom-readable
+	REQUIRE+=('VM overrun: read of unclaimed MMIO at 0x3000000: all-ones'
+		'unclaimed MMIO accesses: [0-9]+')
+	ARGS+=(--stats)
 }
 sc_triple() {
 	vm_file "$D/triple.vm" name=triple "kernel=$G/triple.elf" memory=32M cpus=1

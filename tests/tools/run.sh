@@ -157,6 +157,13 @@ expect_line "default VM line" $'\tmodule2 /guests/0-k.elf /guests/0-k.elf name=v
 expect_line "default loglevel and stats" $'\tmultiboot2 /boot/vireo.elf loglevel=info stats=0' "$T/out"
 expect_line "bochsrc megs at least 256" "megs: 256" "$T/out"
 expect_line "--cpu-model" "cpu: model=tigerlake, count=1, ips=50000000, reset_on_triple_fault=0" "$T/out"
+expect_rc 0 "--strict-mmio" "$VIREO" run --dry-run --kernel k.elf --strict-mmio
+expect_line "  ...strict-mmio=1 on the module line" $'\tmodule2 /guests/0-k.elf /guests/0-k.elf name=vm0 type=multiboot mem=32M cpus=1 strict-mmio=1 "cmdline="' "$T/out"
+printf 'kernel=k.elf\nstrict-mmio=1\n' >"$T/strict.vm"
+expect_rc 0 "strict-mmio=1 in a VM file" "$VIREO" run --dry-run --vm "$T/strict.vm"
+expect_line "  ...strict-mmio=1 on its module line" $'\tmodule2 /guests/0-k.elf /guests/0-k.elf name=strict type=multiboot mem=32M cpus=1 strict-mmio=1 "cmdline="' "$T/out"
+printf 'kernel=k.elf\nstrict-mmio=yes\n' >"$T/strict2.vm"
+expect_rc 2 "strict-mmio=yes refused" "$VIREO" run --dry-run --vm "$T/strict2.vm"
 expect_rc 2 "VMs too large for Bochs (2048 MiB at most)" "$VIREO" run --dry-run --kernel k.elf -m 1984M
 expect_line "  ...says so" "vireo: the VMs need 1984 MiB and Vireo 128 MiB: more than the 2048 MiB Bochs emulates (use --emulator qemu-kvm for larger VMs)" "$T/err"
 expect_rc 0 "the largest VM Bochs can hold" "$VIREO" run --dry-run --kernel k.elf -m 1920M

@@ -146,6 +146,20 @@ static void test_errors(void **state)
 	expect_err("", "module '?': no name= and no path to take a name from");
 }
 
+static void test_strict_mmio(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("/k.elf name=a"), 0);
+	assert_false(m.vm.strict_mmio);
+	assert_int_equal(parse("/k.elf name=a strict-mmio=1"), 0);
+	assert_true(m.vm.strict_mmio);
+	assert_int_equal(parse("/k.elf name=a type=raw strict-mmio=0"), 0);
+	assert_false(m.vm.strict_mmio);
+	expect_err("name=a strict-mmio=on", "module 'a': strict-mmio=on: want 0 or 1");
+	expect_err("/m type=module vm=a strict-mmio=1",
+		   "module 'm': key 'strict-mmio' does not apply to type=module");
+}
+
 static void test_long_values(void **state)
 {
 	static char s[VM_CMDLINE_MAX + 64];
@@ -227,6 +241,7 @@ int main(void)
 		cmocka_unit_test(test_raw),
 		cmocka_unit_test(test_module),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_strict_mmio),
 		cmocka_unit_test(test_long_values),
 		cmocka_unit_test(test_hvopts),
 	};

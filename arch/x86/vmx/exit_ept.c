@@ -13,6 +13,7 @@
 #include "arch/x86/vmx/vmx_names.h"
 #include "lib/libc.h"
 #include "lib/printk.h"
+#include "loaders/pc_layout.h"
 
 static bool is_lapic_page(struct vcpu *v, uint64_t gpa)
 {
@@ -20,6 +21,23 @@ static bool is_lapic_page(struct vcpu *v, uint64_t gpa)
 
 	return vlapic_xapic_mmio_enabled(l) &&
 	       (gpa & ~(uint64_t)(VLAPIC_MMIO_SIZE - 1)) == vlapic_mmio_base(l);
+}
+
+/* Nothing answers below 4 GiB: the PC bus master-aborts (all-ones, writes
+ * dropped), unless the VM asked for strict-mmio. */
+static bool master_aborts(const struct vm *vm, uint64_t gpa)
+{
+	return !vm->cfg.strict_mmio && gpa < PC_MMIO_LIMIT;
+}
+
+static int master_abort(struct vcpu *v, uint64_t gpa, unsigned size, bool write, uint64_t *val)
+{
+	if (!master_aborts(v->vm, gpa))
+		return -1;
+	vm_unclaimed_mmio(v->vm, gpa, write);
+	if (!write)
+		*val = size >= 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
+	return 0;
 }
 
 /* Emulator callbacks: ctx is the vCPU. */
@@ -43,7 +61,14 @@ static int emu_phys_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
 	}
 	if (vm_read_phys(v->vm, gpa, val, size))
 		return 0;
-	return bus_mmio(&v->vm->bus, gpa, size, false, val) == BUS_OK ? 0 : -1;
+	switch (bus_mmio(&v->vm->bus, gpa, size, false, val)) {
+	case BUS_OK:
+		return 0;
+	case BUS_UNCLAIMED:
+		return master_abort(v, gpa, size, false, val);
+	default:
+		return -1;
+	}
 }
 
 static int emu_phys_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
@@ -57,7 +82,14 @@ static int emu_phys_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
 	}
 	if (vm_write_phys(v->vm, gpa, &val, size))
 		return 0;
-	return bus_mmio(&v->vm->bus, gpa, size, true, &val) == BUS_OK ? 0 : -1;
+	switch (bus_mmio(&v->vm->bus, gpa, size, true, &val)) {
+	case BUS_OK:
+		return 0;
+	case BUS_UNCLAIMED:
+		return master_abort(v, gpa, size, true, &val);
+	default:
+		return -1;
+	}
 }
 
 /* Only instructions that name RSP need the guest RSP from the VMCS. */
@@ -165,7 +197,11 @@ enum exit_action vmexit_ept_violation(struct vcpu *v)
 	 * event delivery it interrupted, see event.c) happen again. */
 	if (vmx_populate_ram(v->vm, gpa) == 0)
 		return EXIT_CONTINUE;
-	if (is_lapic_page(v, gpa) || bus_find_mmio(&v->vm->bus, gpa)) {
+	qual = vmread(VMCS_EXIT_QUALIFICATION);
+	/* Data accesses to device memory, or to nothing below 4 GiB (master
+	 * abort), are emulated; code cannot run from there. */
+	if (!(qual & EPT_VIOL_FETCH) && (is_lapic_page(v, gpa) || bus_find_mmio(&v->vm->bus, gpa) ||
+					 master_aborts(v->vm, gpa))) {
 		/* The CPU was delivering an event (pushing its frame, reading
 		 * the IDT) into device memory, not running an instruction:
 		 * nothing to emulate, and Vireo does not carry out event
@@ -177,7 +213,6 @@ enum exit_action vmexit_ept_violation(struct vcpu *v)
 					    (unsigned long long)gpa);
 		return vmx_emulate_mmio(v, gpa);
 	}
-	qual = vmread(VMCS_EXIT_QUALIFICATION);
 	vmx_describe_ept_violation(qual, desc, sizeof(desc));
 	if (qual & EPT_VIOL_GLA_VALID)
 		return vmexit_fatal(v, "vCPU %u: EPT violation: GPA 0x%llx %s (%llu MiB), linear "

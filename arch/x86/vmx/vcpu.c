@@ -9,6 +9,7 @@
 #include "core/kalloc.h"
 #include "lib/libc.h"
 #include "lib/printk.h"
+#include "loaders/pc_layout.h"
 
 
 static uint64_t ept_alloc_page(void *ctx)
@@ -82,6 +83,14 @@ int arch_vm_init(struct vm *vm, char *err, size_t errlen)
 	vmx_msr_bitmap_init(xvm->msr_bitmap);
 	if (ept_init(&xvm->ept, &ept_host_ops, vmx_cpu.ctls.ept_2m, vmx_cpu.ctls.ept_1g))
 		goto oom;
+	/* The BIOS ROM window: read and run in place, writes exit (and are
+	 * dropped by the ROM device). */
+	rc = ept_map(&xvm->ept, PC_BIOS_BASE, (uint64_t)(uintptr_t)vm->mem.base + PC_BIOS_BASE,
+		     PC_BIOS_SIZE, EPT_READ | EPT_EXEC, EPT_MT_WB);
+	if (rc) {
+		snprintf(err, errlen, "cannot map the BIOS ROM (error %d)", rc);
+		return -1;
+	}
 	if (vmx_cpu.apicv && (rc = vmx_apicv_vm_init(xvm)) != 0) {
 		snprintf(err, errlen, "cannot map the APIC-access page (error %d)", rc);
 		return -1;
