@@ -139,13 +139,30 @@ void vmx_apicv_sync(struct vmx_vcpu *x)
 	}
 }
 
+/* Writes that can change what this APIC should deliver next: an IPI to
+ * itself, EOI, TPR, software enable, and ESR (an error may raise the
+ * error LVT). The rest (LVTs, timer, LDR, DFR, ICR high) leave RVI, SVI
+ * and the EOI-exit bitmap as they are. */
+static bool write_may_deliver(uint32_t offset)
+{
+	switch (offset & 0xFF0) {
+	case APIC_OFFSET_ICR_LOW: case APIC_OFFSET_SELF_IPI: case APIC_OFFSET_EOI:
+	case APIC_OFFSET_TPR: case APIC_OFFSET_SVR: case APIC_OFFSET_ESR:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Trap-like: the value is in the page and RIP is past the instruction. */
 enum exit_action vmexit_apic_write(struct vcpu *v)
 {
 	struct vmx_vcpu *x = to_vmx(v);
+	uint32_t offset = APIC_ACCESS_OFFSET(vmread(VMCS_EXIT_QUALIFICATION));
 
-	vlapic_apic_write(&x->lapic, APIC_ACCESS_OFFSET(vmread(VMCS_EXIT_QUALIFICATION)));
-	vmx_irq_check(x);
+	vlapic_apic_write(&x->lapic, offset);
+	if (write_may_deliver(offset))
+		vmx_irq_check(x);
 	return v->vm->state == VM_RUNNING ? EXIT_CONTINUE : EXIT_YIELD;
 }
 

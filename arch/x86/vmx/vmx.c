@@ -385,21 +385,22 @@ static inline bool read_exit_reason(struct vmx_vcpu *x, struct vcpu *v)
 	return true;
 }
 
-/* With --stats: the same, plus the ticks from here to the return. */
+/* With --stats: the same, plus the ticks from here to the re-entry, the
+ * timers and events prepared for it included. */
 static int __attribute__((noinline)) dispatch_timed(struct vmx_vcpu *x, struct vcpu *v)
 {
 	uint64_t t0 = rdtsc();
 	struct vmx_access_counts c0 = vmx_access_counts;
 	uint32_t reason;
-	enum exit_action act;
+	int rc;
 
 	if (!read_exit_reason(x, v))
 		return 1;
 	reason = x->exit_reason & EXIT_REASON_BASIC_MASK;
-	act = vmx_handle_exit(v, reason);
+	rc = after_exit(x, v, vmx_handle_exit(v, reason));
 	stats_account(&v->vm->stats, reason, rdtsc() - t0, vmx_access_counts.reads - c0.reads,
 		      vmx_access_counts.writes - c0.writes);
-	return after_exit(x, v, act);
+	return rc;
 }
 
 /* Called by entry.S at every VM exit with the guest's registers saved. */
