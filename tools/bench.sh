@@ -3,7 +3,12 @@
 # under Bochs, natively and as Vireo guests, and reports
 #   1. exit round trips: per op, the mean ticks of a loop iteration with the
 #      op, of the same loop without it (overhead), and their difference
-#      (cost), plus the exits the op causes (from `./vireo run --stats`);
+#      (cost), plus the exits the op causes and the ticks Vireo's handlers
+#      spend on it (from `./vireo run --stats`); interrupt round trips
+#      (self-IPIs, LAPIC timer, IPI between two vCPUs, an idle vCPU's timer
+#      tick) the same way, each under both APIC paths: the plain name on
+#      Vireo's default path (APIC virtualization where the CPU has it), the
+#      suffix _soft on its software path (--hv-append apicv=0);
 #   2. workload ratios: guest-measured ticks under Vireo / natively.
 # Ticks are TSC ticks; under Bochs with `clock: sync=none` (tools/bochsrc.sh)
 # one tick is one executed instruction, hypervisor code included, so every
@@ -17,10 +22,11 @@
 #   BUILD            build directory (build)
 #   BENCH_OUT        output directory ($BUILD/bench)
 #   BENCH_OPS        exit ops to run (default: all; the baseline `none` is
-#                    always added)
+#                    always added); NAME_soft runs op NAME with apicv=0
 #   BENCH_WORKS      workloads to run (sieve syscall paging exceptions)
 #   BENCH_ITERS      loop iterations per exit measurement (2000)
 #   BENCH_REPS       repetitions of each measurement (3)
+#   BENCH_IDLE_TICKS timer ticks of the idle_tick runs (250, at 250 Hz)
 #   BENCH_QUICK=1    workloads do 1/100 of their work (smoke test)
 #   BENCH_CPU_MODEL  Bochs CPU model (corei7_skylake_x, as ./vireo)
 #   BENCH_JOBS       Bochs instances at once (2; at most 2)
@@ -36,6 +42,7 @@ BUILD=${BUILD:-build}
 OUT=${BENCH_OUT:-$BUILD/bench}
 ITERS=${BENCH_ITERS:-2000}
 REPS=${BENCH_REPS:-3}
+IDLE_TICKS=${BENCH_IDLE_TICKS:-250}
 QUICK=${BENCH_QUICK:-0}
 CPU_MODEL=${BENCH_CPU_MODEL:-corei7_skylake_x}
 JOBS=${BENCH_JOBS:-2}
@@ -44,8 +51,15 @@ VIREO=./vireo
 GB=$BUILD/guests/bench
 LOGS=$OUT/logs
 
-ALL_OPS="cpuid vmcall out_unclaimed out_uart_scr in_uart_lsr rdmsr_pat rdmsr_misc_enable
+# Ops measured against the op=none boot (the first rows, unchanged since the
+# benchmark began) ...
+CLASSIC_OPS="cpuid vmcall out_unclaimed out_uart_scr in_uart_lsr rdmsr_pat rdmsr_misc_enable
 	wrmsr_mtrr_def_type x2apic_eoi xapic_tpr_read xapic_tpr_write"
+# ... and against a reference boot of the same op with iters=1 (see run_exit_ref).
+IRQ_OPS="self_ipi x2apic_self_ipi timer_irq timer_periodic ipi_roundtrip xapic_lvt_write idle_tick"
+soft_of() { local o; for o in "$@"; do printf '%s %s_soft ' "$o" "$o"; done; }
+# shellcheck disable=SC2086  # the lists are meant to split into words
+ALL_OPS="$CLASSIC_OPS xapic_tpr_read_soft xapic_tpr_write_soft x2apic_eoi_soft $(soft_of $IRQ_OPS)"
 ALL_WORKS="sieve syscall paging exceptions"
 OPS="none $(echo "${BENCH_OPS:-$ALL_OPS}" | tr -s ' \t' '\n\n' | grep -v -e '^none$' -e '^$' | tr '\n' ' ')"
 WORKS=${BENCH_WORKS:-$ALL_WORKS}
@@ -54,6 +68,7 @@ die() { echo "bench: $*" >&2; exit 2; }
 
 [[ $ITERS =~ ^[0-9]+$ ]] && ((ITERS > 0)) || die "BENCH_ITERS: bad count '$ITERS'"
 [[ $REPS =~ ^[0-9]+$ ]] && ((REPS > 0)) || die "BENCH_REPS: bad count '$REPS'"
+[[ $IDLE_TICKS =~ ^[0-9]+$ ]] && ((IDLE_TICKS >= 2)) || die "BENCH_IDLE_TICKS: bad count '$IDLE_TICKS'"
 [[ $JOBS =~ ^[12]$ ]] || die "BENCH_JOBS: 1 or 2 (two cores: no more Bochs instances than that)"
 in_list() { # word list...
 	local w=$1 x
@@ -66,8 +81,24 @@ for o in $OPS; do in_list "$o" none $ALL_OPS || die "unknown op '$o' ($(echo $AL
 # shellcheck disable=SC2086
 for w in $WORKS; do in_list "$w" $ALL_WORKS || die "unknown workload '$w' ($ALL_WORKS)"; done
 
+# What an op name means to the guest and to ./vireo run.
+base_op() { echo "${1%_soft}"; }
+is_soft() { [ "${1%_soft}" != "$1" ]; }
+# measured against a reference boot (iters=1) rather than the op=none boot
+# shellcheck disable=SC2086
+uses_ref() { [ "$1" != none ] && ! in_list "$1" $CLASSIC_OPS; }
+# idle_tick times nothing in the guest: its figures all come from --stats
+is_timed() { [ "$(base_op "$1")" != idle_tick ]; }
+op_iters() { if [ "$(base_op "$1")" = idle_tick ]; then echo "$IDLE_TICKS"; else echo "$ITERS"; fi; }
+op_args() { # op: the ./vireo run options besides the kernel and --stats
+	printf -- '--cpu-model %s --timeout %s' "$CPU_MODEL" "$TMO"
+	[ "$(base_op "$1")" != ipi_roundtrip ] || printf -- ' --smp 2'
+	! is_soft "$1" || printf -- ' --hv-append apicv=0'
+}
+
 describe_op() {
-	case $1 in
+	# NAME_soft: the same op; the name says which path
+	case $(base_op "$1") in
 	none) echo "empty op (baseline)" ;;
 	cpuid) echo "CPUID leaf 0" ;;
 	vmcall) echo "VMCALL RAX=0 (VERSION, null hypercall)" ;;
@@ -80,6 +111,13 @@ describe_op() {
 	x2apic_eoi) echo "WRMSR x2APIC EOI 0x80B" ;;
 	xapic_tpr_read) echo "xAPIC TPR read (MMIO 0xFEE00080)" ;;
 	xapic_tpr_write) echo "xAPIC TPR write (MMIO 0xFEE00080)" ;;
+	self_ipi) echo "xAPIC self-IPI (ICR) + handler, EOI" ;;
+	x2apic_self_ipi) echo "x2APIC SELF IPI 0x83F + handler, EOI" ;;
+	timer_irq) echo "TSC deadline past + timer IRQ, EOI" ;;
+	timer_periodic) echo "10 kHz LAPIC timer, per interrupt" ;;
+	ipi_roundtrip) echo "IPI vCPU0->1 (hlt), IPI back, EOIs" ;;
+	xapic_lvt_write) echo "xAPIC LVT error write (MMIO 0x370)" ;;
+	idle_tick) echo "250 Hz timer tick, vCPU in sti;hlt" ;;
 	esac
 }
 
@@ -122,14 +160,26 @@ timed() { # log cmd...: run, keeping stdout+stderr and the wall time
 
 # Two boots per op: the cost is measured without --stats (whose timing
 # adds two RDTSC to every exit), the attribution to exit reasons with it.
+# shellcheck disable=SC2046  # op_args is meant to split into words
 run_exit() { # op
 	timed "$LOGS/cost-$1.log" "$VIREO" run --kernel "$GB/exits.elf" \
-		--append "op=$1 iters=$ITERS reps=$REPS" --cpu-model "$CPU_MODEL" --timeout "$TMO"
+		--append "op=$(base_op "$1") iters=$(op_iters "$1") reps=$REPS" $(op_args "$1")
 }
 
+# shellcheck disable=SC2046
 run_exit_stats() { # op
 	timed "$LOGS/exit-$1.log" "$VIREO" run --kernel "$GB/exits.elf" \
-		--append "op=$1 iters=$ITERS reps=$REPS" --stats --cpu-model "$CPU_MODEL" --timeout "$TMO"
+		--append "op=$(base_op "$1") iters=$(op_iters "$1") reps=$REPS" --stats $(op_args "$1")
+}
+
+# A third boot for the interrupt rows: the same op, set-up and all, with
+# iters=1. Both its exits and its op count are subtracted from the --stats
+# boot's, so that set-up exits (enabling the APIC, arming timers, starting
+# vCPU 1) cancel exactly instead of being spread over the ops.
+# shellcheck disable=SC2046
+run_exit_ref() { # op
+	timed "$LOGS/ref-$1.log" "$VIREO" run --kernel "$GB/exits.elf" \
+		--append "op=$(base_op "$1") iters=1 reps=$REPS" --stats $(op_args "$1")
 }
 
 run_vireo() { # workload
@@ -158,12 +208,16 @@ spawn() {
 
 run_all() {
 	local o w
-	echo "bench: $(echo "$OPS" | wc -w) exit runs, $(echo "$WORKS" | wc -w) workloads x 2 boots," \
+	echo "bench: $(echo "$OPS" | wc -w) exit runs (2-3 boots each), $(echo "$WORKS" | wc -w) workloads x 2 boots," \
 		"$JOBS at a time (logs: $LOGS)"
 	# The long Vireo workload boots first, so the short ones fill the gaps.
 	for w in $WORKS; do spawn run_vireo "$w"; done
 	for w in $WORKS; do spawn run_native "$w"; done
-	for o in $OPS; do spawn run_exit "$o"; spawn run_exit_stats "$o"; done
+	for o in $OPS; do
+		! is_timed "$o" || spawn run_exit "$o"
+		spawn run_exit_stats "$o"
+		! uses_ref "$o" || spawn run_exit_ref "$o"
+	done
 	wait
 }
 
@@ -186,35 +240,79 @@ stats_of() {
 		}'
 }
 
+# The APIC path Vireo took in a boot, from its start-up line.
+apic_path_of() { # log
+	sed 's/\r$//' "$1" 2>/dev/null | awk '
+		/vmx: local APIC: APIC virtualization/ { print "apicv"; exit }
+		/vmx: local APIC: software emulation/ { print "soft"; exit }'
+}
+
 # One '|'-separated line per op (not tabs: `read` would merge empty fields):
 # op status iters reps total overhead cost spread loops exits_per_op reason handler_per_exit
-#    vmread_per_exit vmwrite_per_exit reasons
-# status: ok, skipped:WHY or failed:WHY; reasons: "NAME=PER_OP;..." (nonzero only)
+#    vmread_per_exit vmwrite_per_exit host_per_op apic_path reasons
+# status: ok, skipped:WHY or failed:WHY; reasons: "NAME=PER_OP;..." (nonzero only);
+# host_per_op: the ticks of all Vireo's handlers per op; total..spread are
+# empty for an op the guest does not time (idle_tick).
+#
+# Exits per op = (exits of the --stats boot - exits of the baseline boot) / ops,
+# where the baseline is the op=none boot for the classic ops (ops = the op's
+# executions) and the op's own iters=1 boot for the others (ops = the
+# difference of the two boots' op counts).
 parse_exit() { # op
-	local op=$1 log=$LOGS/exit-$1.log base=$LOGS/exit-none.log cost=$LOGS/cost-$1.log
-	[ -f "$log" ] && [ -f "$cost" ] || { printf '%s|failed:no-log\n' "$op"; return; }
-	local skipped
-	skipped=$(grep -a -o "BENCH exitop op=$op skipped=[^ ]*" "$log" | sed 's/.*skipped=//' | tr -d '\r')
+	local op=$1 bop log=$LOGS/exit-$1.log cost=$LOGS/cost-$1.log base ref=0 path
+	bop=$(base_op "$op")
+	if uses_ref "$op"; then
+		base=$LOGS/ref-$op.log ref=1
+	else
+		base=$LOGS/exit-none.log
+	fi
+	[ -f "$log" ] || { printf '%s|failed:no-log\n' "$op"; return; }
+	if is_timed "$op" && [ ! -f "$cost" ]; then printf '%s|failed:no-log\n' "$op"; return; fi
+	if [ $ref = 1 ] && [ ! -f "$base" ]; then printf '%s|failed:no-ref-log\n' "$op"; return; fi
+	local skipped err
+	skipped=$(grep -a -o "BENCH exitop op=$bop skipped=[^ ]*" "$log" | sed 's/.*skipped=//' | tr -d '\r' | head -n 1)
 	if [ -n "$skipped" ]; then printf '%s|skipped:%s\n' "$op" "$skipped"; return; fi
+	err=$(cat "$log" "$base" "$([ -f "$cost" ] && echo "$cost" || echo /dev/null)" 2>/dev/null |
+		grep -a -o "BENCH exitop op=$bop error=[^ ]*" | sed 's/.*error=//' | tr -d '\r' | head -n 1)
+	if [ -n "$err" ]; then printf '%s|failed:%s\n' "$op" "$err"; return; fi
+	# a boot cut short (timeout, crash) has no summary line
+	if ! grep -a -q "BENCH exitop op=$bop " "$log"; then printf '%s|failed:no-figures\n' "$op"; return; fi
+	if [ $ref = 1 ] && ! grep -a -q "BENCH exitop op=$bop " "$base"; then
+		printf '%s|failed:no-ref-figures\n' "$op"
+		return
+	fi
+	path=$(apic_path_of "$log")
+	if is_soft "$op" && [ "$path" != soft ]; then printf '%s|failed:apicv-not-off\n' "$op"; return; fi
 	{
 		stats_of "$log" | sed 's/^/op\t/'
 		[ -f "$base" ] && stats_of "$base" | sed 's/^/base\t/'
-		sed 's/\r$//' "$cost" | grep -a -o 'BENCH exit.*' | sed 's/^/bench\t/'
-	} | awk -F'\t' -v op="$op" -v have_base="$([ -f "$base" ] && [ "$op" != none ] && echo 1)" '
+		sed 's/\r$//' "$log" | grep -a -o 'BENCH exitop .*' | sed 's/^/opx\t/'
+		[ $ref = 1 ] && sed 's/\r$//' "$base" | grep -a -o 'BENCH exitop .*' | sed 's/^/basex\t/'
+		[ -f "$cost" ] && sed 's/\r$//' "$cost" | grep -a -o 'BENCH exit.*' | sed 's/^/bench\t/'
+	} | awk -F'\t' -v op="$op" -v ref=$ref -v path="$path" \
+		-v have_base="$([ -f "$base" ] && [ "$op" != none ] && echo 1)" '
 		function val(s, k,   m) { return match(s, " " k "=[^ ]*") ? substr(s, RSTART + length(k) + 2, RLENGTH - length(k) - 2) : "" }
 		$1 == "op"   { cnt[$2] = $3; tk[$2] = $4; rd[$2] = $5; wr[$2] = $6 }
 		$1 == "base" { bcnt[$2] = $3; btk[$2] = $4 }
+		$1 == "opx"   && val($2, "loops") != "" { xloops = val($2, "loops"); xiters = val($2, "iters"); xreps = val($2, "reps"); timed = val($2, "timed") }
+		$1 == "basex" && val($2, "loops") != "" { bloops = val($2, "loops") }
 		$1 == "bench" && $2 ~ /^BENCH exitop / { iters = val($2, "iters"); reps = val($2, "reps"); loops = val($2, "loops") }
 		$1 == "bench" && $2 ~ /^BENCH exit / {
 			w = val($2, "with"); wo = val($2, "without")
-			n++; sw += w; swo += wo
-			d = (w - wo) / iters
+			# per interrupt (timer_periodic: n= interrupts in the rep), else per iteration
+			per = val($2, "n") != "" ? val($2, "n") : iters
+			if (per <= 0) { bad = 1; next }
+			n++; st += w / per; so += wo / per
+			d = (w - wo) / per
 			if (n == 1 || d < dmin) dmin = d
 			if (n == 1 || d > dmax) dmax = d
 		}
 		END {
-			if (!iters || n != reps) { printf "%s|failed:no-figures\n", op; exit }
-			total = sw / n / iters; ovh = swo / n / iters
+			untimed = timed == "0"
+			if (untimed) { iters = xiters; reps = xreps }
+			if (!iters || bad || (!untimed && n != reps)) { printf "%s|failed:no-figures\n", op; exit }
+			if (ref) loops = xloops - bloops
+			if (loops <= 0) { printf "%s|failed:no-ops-counted\n", op; exit }
 			# exits this op caused: this run minus the baseline run, per op executed
 			best = ""; sum = 0; list = ""
 			for (r in cnt) {
@@ -226,12 +324,26 @@ parse_exit() { # op
 				if (best == "" || diff > bestd) { best = r; bestd = diff }
 			}
 			if (op == "none") sum = 0
+			# Vireo handler ticks per op: the reasons listed above, those the
+			# op itself added exits to (not the others: the closing console
+			# hypercall, say, costs more or less with the length of the text)
+			host = 0
+			for (r in cnt) {
+				diff = cnt[r] - (have_base ? bcnt[r] : 0)
+				if (diff > 0 && diff / loops >= 0.0005) host += tk[r] - btk[r]
+			}
+			hpo = (have_base || op == "none") ? sprintf("%.0f", op == "none" ? 0 : host / loops) : ""
 			# the ops own exits only: the baseline run has some of that reason too
 			hpe = best == "" ? "" : sprintf("%.0f", (tk[best] - btk[best]) / bestd)
 			eps = (have_base || op == "none") ? sprintf("%.3f", sum) : ""
-			printf "%s|ok|%d|%d|%.2f|%.2f|%.2f|%.2f|%d|%s|%s|%s|%s|%s|%s\n",
-				op, iters, reps, total, ovh, total - ovh, dmax - dmin, loops, eps, best, hpe,
-				best == "" ? "" : rd[best], best == "" ? "" : wr[best], list
+			if (untimed) tot = ovh = cost = spr = ""
+			else {
+				tot = sprintf("%.2f", st / n); ovh = sprintf("%.2f", so / n)
+				cost = sprintf("%.2f", st / n - so / n); spr = sprintf("%.2f", dmax - dmin)
+			}
+			printf "%s|ok|%d|%d|%s|%s|%s|%s|%d|%s|%s|%s|%s|%s|%s|%s|%s\n",
+				op, iters, reps, tot, ovh, cost, spr, loops, eps, best, hpe,
+				best == "" ? "" : rd[best], best == "" ? "" : wr[best], hpo, path, list
 		}'
 }
 
@@ -269,21 +381,40 @@ parse_work() { # workload
 
 # ---------------------------------------------------------------- output
 
+# The APIC path of the rows without _soft (the op=none boot's).
+default_path() {
+	local p
+	p=$(apic_path_of "$LOGS/exit-none.log")
+	echo "${p:-unknown}"
+}
+
 print_tables() {
 	echo
 	echo "Exit round trips, Bochs $CPU_MODEL: ticks (= instructions) per loop iteration,"
 	echo "mean of $REPS x $ITERS iterations; cost = with op - overhead loop; spread = max-min cost over reps;"
 	echo "exits/op and reason from --stats (minus the op=none run); handler = ticks/exit Vireo accounts to it;"
-	echo "vmrd/vmwr = VMREAD/VMWRITE per exit of that reason (slow on hardware whatever they cost here)"
-	printf '%-20s %-38s %9s %9s %9s %7s %8s  %-16s %8s %5s %5s\n' op what total overhead cost spread exits/op reason handler vmrd vmwr
-	local op st it rp tot ovh cost spr loops eps reason hpe vmr vmw list
-	while IFS='|' read -r op st it rp tot ovh cost spr loops eps reason hpe vmr vmw list; do
+	echo "vmrd/vmwr = VMREAD/VMWRITE per exit of that reason (slow on hardware whatever they cost here);"
+	echo "host/op = ticks of all Vireo's handlers per op (--stats: the handler only, not exit/entry or injection)."
+	echo "Rows from self_ipi on, and every _soft row: exits and host ticks minus a boot of the same op with"
+	echo "iters=1, not the op=none boot; NAME_soft = op NAME on Vireo's software APIC path (apicv=0), NAME"
+	echo "on its default path ($(default_path)); interrupt ops time the whole round trip, handler included;"
+	echo "timer_periodic is per interrupt (overhead = the same work, timer stopped); idle_tick times nothing."
+	printf '%-20s %-38s %9s %9s %9s %7s %8s  %-16s %8s %5s %5s %8s\n' op what total overhead cost spread exits/op reason handler vmrd vmwr host/op
+	local op st it rp tot ovh cost spr loops eps reason hpe vmr vmw hpo path list
+	while IFS='|' read -r op st it rp tot ovh cost spr loops eps reason hpe vmr vmw hpo path list; do
 		if [ "$st" != ok ]; then
 			printf '%-20s %-38s %s\n' "$op" "$(describe_op "$op")" "${st^^}"
 			continue
 		fi
-		printf '%-20s %-38s %9s %9s %9s %7s %8s  %-16s %8s %5s %5s\n' "$op" "$(describe_op "$op")" \
-			"$tot" "$ovh" "$cost" "$spr" "${eps:--}" "${reason:--}" "${hpe:--}" "${vmr:--}" "${vmw:--}"
+		# the table's column is 16 wide; JSON and CSV keep Vireo's names
+		case $reason in
+		"VMX-preemption timer expired") reason="preemption timer" ;;
+		"control-register access") reason="CR access" ;;
+		*) reason=${reason:0:16} ;;
+		esac
+		printf '%-20s %-38s %9s %9s %9s %7s %8s  %-16s %8s %5s %5s %8s\n' "$op" "$(describe_op "$op")" \
+			"${tot:--}" "${ovh:--}" "${cost:--}" "${spr:--}" "${eps:--}" "${reason:--}" "${hpe:--}" \
+			"${vmr:--}" "${vmw:--}" "${hpo:--}"
 	done <"$OUT/exits.tsv"
 	echo
 	echo "Workloads: ticks measured by the guest around its workload (quick=$QUICK);"
@@ -314,19 +445,24 @@ write_json() {
 		echo "  \"unit\": \"TSC ticks; under Bochs clock sync=none one tick = one executed instruction\","
 		echo "  \"exit_iterations\": $ITERS,"
 		echo "  \"exit_reps\": $REPS,"
+		echo "  \"idle_ticks\": $IDLE_TICKS,"
 		echo "  \"quick\": $([ "$QUICK" = 1 ] && echo true || echo false),"
 		echo "  \"exits\": ["
-		local op st it rp tot ovh cost spr loops eps reason hpe vmr vmw list
-		while IFS='|' read -r op st it rp tot ovh cost spr loops eps reason hpe vmr vmw list; do
+		local op st it rp tot ovh cost spr loops eps reason hpe vmr vmw hpo path list
+		while IFS='|' read -r op st it rp tot ovh cost spr loops eps reason hpe vmr vmw hpo path list; do
 			[ $first = 1 ] || echo ","
 			first=0
-			printf '    {"op": %s, "what": %s, "status": %s' "$(json_str "$op")" \
-				"$(json_str "$(describe_op "$op")")" "$(json_str "$st")"
+			printf '    {"op": %s, "base_op": %s, "what": %s, "status": %s' "$(json_str "$op")" \
+				"$(json_str "$(base_op "$op")")" "$(json_str "$(describe_op "$op")")" "$(json_str "$st")"
 			if [ "$st" = ok ]; then
+				printf ', "apic_path": %s, "exits_baseline": %s' \
+					"$([ -n "$path" ] && json_str "$path" || echo null)" \
+					"$(json_str "$(uses_ref "$op" && echo "iters=1 boot" || echo "op=none boot")")"
 				printf ', "iterations": %s, "reps": %s, "total_per_iter": %s, "overhead_per_iter": %s' \
-					"$it" "$rp" "$tot" "$ovh"
+					"$it" "$rp" "$(json_num "$tot")" "$(json_num "$ovh")"
 				printf ', "cost_per_iter": %s, "spread": %s, "ops_executed": %s, "exits_per_op": %s' \
-					"$cost" "$spr" "$loops" "$(json_num "$eps")"
+					"$(json_num "$cost")" "$(json_num "$spr")" "$loops" "$(json_num "$eps")"
+				printf ', "host_ticks_per_op": %s' "$(json_num "$hpo")"
 				printf ', "main_exit_reason": %s, "handler_ticks_per_exit": %s, "vmread_per_exit": %s, "vmwrite_per_exit": %s, "exits_per_op_by_reason": {' \
 					"$([ -n "$reason" ] && json_str "$reason" || echo null)" "$(json_num "$hpe")" \
 					"$(json_num "$vmr")" "$(json_num "$vmw")"
@@ -362,14 +498,15 @@ write_json() {
 
 write_csv() {
 	{
-		echo "kind,name,status,iterations,reps,total_per_iter,overhead_per_iter,cost_per_iter,spread,exits_per_op,main_exit_reason,handler_ticks_per_exit,vmread_per_exit,vmwrite_per_exit,native_ticks,vireo_ticks,ratio,check_match,vireo_exits"
-		local op st it rp tot ovh cost spr loops eps reason hpe vmr vmw list
-		while IFS='|' read -r op st it rp tot ovh cost spr loops eps reason hpe vmr vmw list; do
-			echo "exit,$op,$st,${it:-},${rp:-},${tot:-},${ovh:-},${cost:-},${spr:-},${eps:-},${reason:-},${hpe:-},${vmr:-},${vmw:-},,,,,"
+		# new columns go at the end, so that older readers keep their positions
+		echo "kind,name,status,iterations,reps,total_per_iter,overhead_per_iter,cost_per_iter,spread,exits_per_op,main_exit_reason,handler_ticks_per_exit,vmread_per_exit,vmwrite_per_exit,native_ticks,vireo_ticks,ratio,check_match,vireo_exits,host_ticks_per_op,apic_path"
+		local op st it rp tot ovh cost spr loops eps reason hpe vmr vmw hpo path list
+		while IFS='|' read -r op st it rp tot ovh cost spr loops eps reason hpe vmr vmw hpo path list; do
+			echo "exit,$op,$st,${it:-},${rp:-},${tot:-},${ovh:-},${cost:-},${spr:-},${eps:-},${reason:-},${hpe:-},${vmr:-},${vmw:-},,,,,,${hpo:-},${path:-}"
 		done <"$OUT/exits.tsv"
 		local w nt vt ratio match ex nw vw
 		while IFS='|' read -r w st nt vt ratio match ex nw vw; do
-			echo "workload,$w,$st,,,,,,,,,,,,$nt,$vt,$ratio,$match,$ex"
+			echo "workload,$w,$st,,,,,,,,,,,,$nt,$vt,$ratio,$match,$ex,,"
 		done <"$OUT/works.tsv"
 	} >"$OUT/results.csv"
 }
@@ -379,7 +516,7 @@ write_csv() {
 draw_charts() {
 	# labels: one line per word ("\n" in a quoted string is a line break to
 	# gnuplot), which keeps them apart without rotated text
-	awk -F'|' '$2 == "ok" && $1 != "none" { l = $1; gsub(/_/, "\\n", l); printf "\"%s\" %s\n", l, $7 }' \
+	awk -F'|' '$2 == "ok" && $1 != "none" && $7 != "" { l = $1; gsub(/_/, "\\n", l); printf "\"%s\" %s\n", l, $7 }' \
 		"$OUT/exits.tsv" >"$OUT/exit-costs.dat"
 	awk -F'|' '$2 == "ok" { printf "\"%s\" %s\n", $1, $5 }' "$OUT/works.tsv" >"$OUT/workloads.dat"
 	local rev
@@ -396,8 +533,12 @@ set bmargin 6
 set yrange [0:*]
 set offsets 0.3, 0.3, graph 0.12, 0"
 	if [ -s "$OUT/exit-costs.dat" ]; then
+		# about 55 px a bar, never narrower than the other chart
+		local width
+		width=$(awk 'END { w = NR * 55 + 200; print w < 1000 ? 1000 : w }' "$OUT/exit-costs.dat")
 		gnuplot <<EOF || echo "bench: gnuplot failed on exit-costs.svg" >&2
 $common
+set terminal svg size $width,560 dynamic font 'sans,11' background rgb 'white'
 set output '$OUT/exit-costs.svg'
 set title "Vireo exit round trips (Bochs $CPU_MODEL, rev $rev)" noenhanced
 set ylabel 'ticks (= instructions) per op'

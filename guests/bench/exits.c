@@ -9,39 +9,14 @@
  *   BENCH exit op=NAME rep=I with=TICKS without=TICKS     (R lines)
  * L is how many times the op ran in all (warm-up included): the harness
  * divides the exits Vireo counted by it. op=none is the baseline run: an
- * empty op, so its exit counts are what every run pays besides its op. */
-#include "bench.h"
+ * empty op, so its exit counts are what every run pays besides its op.
+ * An op that cannot run here prints `BENCH exitop op=NAME skipped=WHY`; one
+ * whose figures are wrong (interrupts lost) adds `BENCH exitop op=NAME
+ * error=WHY`. The interrupt round trips are in irq.c. */
+#include "exits.h"
 
 #define MSR_APIC_BASE      0x1B
-#define APIC_BASE_EXTD     (1ULL << 10) /* x2APIC mode */
-#define APIC_BASE_EN       (1ULL << 11)
-#define MSR_MTRR_DEF_TYPE  0x2FF
-#define XAPIC_DEFAULT_BASE 0xFEE00000UL
 #define XAPIC_TPR          0x80
-#define CPUID1_ECX_X2APIC  (1u << 21)
-
-/* Registers the setups and ops may use; the loop counter and the argument
- * live elsewhere because the compiler never allocates clobbered ones. */
-#define LOOP_CLOBBERS "rax", "rbx", "rcx", "rdx", "rsi", "memory"
-
-/* NAME_with / NAME_base: the loop with and without the op. `setup` loads
- * the op's operands every iteration (cpuid/rdmsr overwrite them), so the
- * overhead loop runs it too. Returns elapsed ticks. */
-#define OP_LOOPS(name, setup, op)                                                   \
-	static uint64_t name##_with(uint64_t n, uint64_t arg)                        \
-	{                                                                            \
-		uint64_t t0 = tsc_now();                                             \
-		__asm__ volatile("1:\n\t" setup op "dec %[n]\n\tjnz 1b"               \
-				 : [n] "+r"(n) : [arg] "r"(arg) : LOOP_CLOBBERS);     \
-		return tsc_now() - t0;                                               \
-	}                                                                            \
-	static uint64_t name##_base(uint64_t n, uint64_t arg)                        \
-	{                                                                            \
-		uint64_t t0 = tsc_now();                                             \
-		__asm__ volatile("1:\n\t" setup "dec %[n]\n\tjnz 1b"                  \
-				 : [n] "+r"(n) : [arg] "r"(arg) : LOOP_CLOBBERS);     \
-		return tsc_now() - t0;                                               \
-	}
 
 OP_LOOPS(none, "", "")
 OP_LOOPS(cpuid, "xor %%eax, %%eax\n\txor %%ecx, %%ecx\n\t", "cpuid\n\t")
@@ -55,15 +30,6 @@ OP_LOOPS(wrmsr_mtrr, "mov $0x2ff, %%ecx\n\tmov %[arg], %%rax\n\tmov %[arg], %%rd
 OP_LOOPS(x2apic_eoi, "mov $0x80b, %%ecx\n\txor %%eax, %%eax\n\txor %%edx, %%edx\n\t", "wrmsr\n\t")
 OP_LOOPS(mmio_read, "mov %[arg], %%rsi\n\t", "movl (%%rsi), %%eax\n\t")
 OP_LOOPS(mmio_write, "mov %[arg], %%rsi\n\txor %%eax, %%eax\n\t", "movl %%eax, (%%rsi)\n\t")
-
-typedef uint64_t (*loop_fn)(uint64_t n, uint64_t arg);
-
-struct op {
-	const char *name;
-	loop_fn with, base;
-	/* Prepares the machine and returns the loop argument, or sets *why. */
-	uint64_t (*prepare)(const char **why);
-};
 
 static uint64_t prep_none(const char **why)
 {
@@ -112,18 +78,18 @@ static uint64_t prep_pat(const char **why) { (void)why; return 0x277; }
 static uint64_t prep_misc_enable(const char **why) { (void)why; return 0x1A0; }
 
 static const struct op ops[] = {
-	{ "none", none_with, none_base, prep_none },
-	{ "cpuid", cpuid_with, cpuid_base, prep_none },
-	{ "vmcall", vmcall_with, vmcall_base, prep_none },
-	{ "out_unclaimed", out_with, out_base, prep_unclaimed_port },
-	{ "out_uart_scr", out_with, out_base, prep_uart_scr },
-	{ "in_uart_lsr", in_with, in_base, prep_uart_lsr },
-	{ "rdmsr_pat", rdmsr_with, rdmsr_base, prep_pat },
-	{ "rdmsr_misc_enable", rdmsr_with, rdmsr_base, prep_misc_enable },
-	{ "wrmsr_mtrr_def_type", wrmsr_mtrr_with, wrmsr_mtrr_base, prep_mtrr },
-	{ "x2apic_eoi", x2apic_eoi_with, x2apic_eoi_base, prep_x2apic },
-	{ "xapic_tpr_read", mmio_read_with, mmio_read_base, prep_xapic },
-	{ "xapic_tpr_write", mmio_write_with, mmio_write_base, prep_xapic },
+	{ "none", none_with, none_base, prep_none, 0, 0 },
+	{ "cpuid", cpuid_with, cpuid_base, prep_none, 0, 0 },
+	{ "vmcall", vmcall_with, vmcall_base, prep_none, 0, 0 },
+	{ "out_unclaimed", out_with, out_base, prep_unclaimed_port, 0, 0 },
+	{ "out_uart_scr", out_with, out_base, prep_uart_scr, 0, 0 },
+	{ "in_uart_lsr", in_with, in_base, prep_uart_lsr, 0, 0 },
+	{ "rdmsr_pat", rdmsr_with, rdmsr_base, prep_pat, 0, 0 },
+	{ "rdmsr_misc_enable", rdmsr_with, rdmsr_base, prep_misc_enable, 0, 0 },
+	{ "wrmsr_mtrr_def_type", wrmsr_mtrr_with, wrmsr_mtrr_base, prep_mtrr, 0, 0 },
+	{ "x2apic_eoi", x2apic_eoi_with, x2apic_eoi_base, prep_x2apic, 0, 0 },
+	{ "xapic_tpr_read", mmio_read_with, mmio_read_base, prep_xapic, 0, 0 },
+	{ "xapic_tpr_write", mmio_write_with, mmio_write_base, prep_xapic, 0, 0 },
 };
 
 static const struct op *find_op(const char *name)
@@ -131,6 +97,9 @@ static const struct op *find_op(const char *name)
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
 		if (!strcmp(ops[i].name, name))
 			return &ops[i];
+	for (size_t i = 0; i < irq_ops_count; i++)
+		if (!strcmp(irq_ops[i].name, name))
+			return &irq_ops[i];
 	return 0;
 }
 
@@ -139,8 +108,12 @@ static const struct op *find_op(const char *name)
 static void run_op(const struct op *op, uint64_t iters, uint64_t reps)
 {
 	const char *why = 0;
-	uint64_t arg = op->prepare(&why);
 
+	if (op->run) {
+		op->run(op, iters, reps);
+		return;
+	}
+	uint64_t arg = op->prepare(&why);
 	if (why) {
 		bench_printf("BENCH exitop op=%s skipped=%s\n", op->name, why);
 		return;
@@ -157,6 +130,9 @@ static void run_op(const struct op *op, uint64_t iters, uint64_t reps)
 			     (unsigned long long)r, (unsigned long long)with,
 			     (unsigned long long)without);
 	}
+	const char *bad = op->verify ? op->verify(iters * (reps + 1)) : 0;
+	if (bad)
+		bench_printf("BENCH exitop op=%s error=%s\n", op->name, bad);
 }
 
 void test_main(void)
