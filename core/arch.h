@@ -20,6 +20,9 @@ void arch_vm_destroy(struct vm *vm);
 
 int arch_vcpu_init(struct vcpu *v, char *err, size_t errlen);
 void arch_vcpu_destroy(struct vcpu *v);
+/* Back to the power-on state (the VM is being reset): the BSP at the
+ * VM's boot entry, APs waiting for SIPI. */
+void arch_vcpu_reset(struct vcpu *v);
 /* Start an application processor in real mode at vector << 12 (SIPI). */
 void arch_vcpu_start_at_sipi(struct vcpu *v, uint8_t vector);
 
@@ -36,6 +39,15 @@ const char *arch_exit_name(unsigned reason);
 const char *arch_state_access_name(bool write);
 
 uint64_t arch_tsc(void);
+/* The VM's virtual time (its TSC) now, and a VM time as host TSC. */
+uint64_t arch_vm_time(const struct vm *vm);
+uint64_t arch_vm_time_to_host(const struct vm *vm, uint64_t t);
+/* The machine a VM is (PC chipset on x86): its devices on vm->bus. */
+int arch_platform_init(struct vm *vm, char *err, size_t errlen);
+void arch_platform_destroy(struct vm *vm);
+/* Device state that survives a reset (the PC's battery-backed CMOS). */
+void arch_platform_save(struct vm *vm, void *buf, size_t len);
+void arch_platform_restore(struct vm *vm, const void *buf, size_t len);
 /* Nothing is runnable: sleep until the host TSC reaches 'deadline' (or an
  * earlier host interrupt). */
 void arch_idle_until(uint64_t deadline);

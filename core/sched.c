@@ -79,6 +79,8 @@ static void run_round(struct vm **vms, int nvms, uint64_t quantum_ticks, unsigne
 			timerq_run(&p->timers, arch_tsc());
 			runnable = count_runnable(vms, nvms);
 		}
+		if (vm->reset_why)
+			vm_do_reset(vm);
 		reap_idle_vm(vm);
 	}
 }
@@ -96,8 +98,13 @@ void sched_run(struct vm **vms, int nvms, uint64_t quantum_ticks)
 			run_round(vms, nvms, quantum_ticks, runnable);
 			continue;
 		}
-		for (int i = 0; i < nvms; i++)
+		for (int i = 0; i < nvms; i++) {
+			if (vms[i]->reset_why)
+				vm_do_reset(vms[i]);
 			reap_idle_vm(vms[i]);
+		}
+		if (count_runnable(vms, nvms))
+			continue;
 		if (!any_running(vms, nvms) || !timerq_next(&p->timers))
 			break;
 		arch_idle_until(timerq_next(&p->timers));

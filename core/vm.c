@@ -9,7 +9,6 @@
 #include "loaders/multiboot.h"
 #include "loaders/pc_layout.h"
 
-#define COM1_BASE       0x3f8
 #define FW_CFG_PORT     FW_CFG_PORT_SEL
 
 const char *vm_end_name(enum vm_end why)
@@ -21,6 +20,8 @@ const char *vm_end_name(enum vm_end why)
 	case VM_END_HALTED: return "halted";
 	case VM_END_TRIPLE_FAULT: return "triple fault";
 	case VM_END_FATAL: return "fatal error";
+	case VM_END_POWER_OFF: return "powered off";
+	case VM_END_RESET: return "reset";
 	}
 	return "?";
 }
@@ -108,8 +109,6 @@ static void vm_debug_exit(void *opaque, uint32_t status)
 	       status, status);
 }
 
-static const struct uart16550_ops vm_uart_ops = { .tx = vm_console_tx };
-
 /* The legacy windows below 1 MiB (loaders/pc_layout.h): the BIOS ROM's
  * bytes are the RAM block's at the same addresses, mapped read-only. */
 static int vm_add_pc_windows(struct vm *vm)
@@ -125,12 +124,10 @@ static int vm_add_pc_windows(struct vm *vm)
 static int vm_add_devices(struct vm *vm, char *err, size_t errlen)
 {
 	bus_init(&vm->bus);
-	uart16550_init(&vm->uart, COM1_BASE, UART16550_COM1_IRQ, &vm_uart_ops, vm, 0);
 	debugcon_init(&vm->debugcon, vm_console_tx, vm);
 	debug_exit_init(&vm->debugexit, vm_debug_exit, vm);
 	fw_cfg_init(&vm->fwcfg, vm->mem.size, (uint16_t)vm->nvcpus);
-	if (bus_add_pio(&vm->bus, COM1_BASE, 8, uart16550_pio, &vm->uart, "com1") ||
-	    bus_add_pio(&vm->bus, DEBUGCON_PORT, 1, debugcon_pio, &vm->debugcon, "debugcon") ||
+	if (bus_add_pio(&vm->bus, DEBUGCON_PORT, 1, debugcon_pio, &vm->debugcon, "debugcon") ||
 	    bus_add_pio(&vm->bus, DEBUG_EXIT_PORT, 4, debug_exit_pio, &vm->debugexit,
 			"isa-debug-exit") ||
 	    bus_add_pio(&vm->bus, FW_CFG_PORT, 2, fw_cfg_pio, &vm->fwcfg, "fw_cfg") ||
@@ -138,7 +135,7 @@ static int vm_add_devices(struct vm *vm, char *err, size_t errlen)
 		snprintf(err, errlen, "device bus full");
 		return -1;
 	}
-	return 0;
+	return arch_platform_init(vm, err, errlen);
 }
 
 /* The kernel's command line as GRUB and QEMU pass it: the image's path
@@ -201,6 +198,7 @@ static int vm_add_vcpus(struct vm *vm, char *err, size_t errlen)
 
 void vm_destroy(struct vm *vm)
 {
+	arch_platform_destroy(vm);
 	for (unsigned i = 0; i < vm->nvcpus; i++) {
 		arch_vcpu_destroy(vm->vcpus[i]);
 		kfree(vm->vcpus[i], sizeof(struct vcpu));
@@ -209,6 +207,8 @@ void vm_destroy(struct vm *vm)
 	arch_vm_destroy(vm);
 	kfree(vm->mem.base, vm->mem.size);
 	vm->mem.base = NULL;
+	kfree(vm->image, sizeof(*vm->image));
+	vm->image = NULL;
 }
 
 struct vm *vm_create(int id, const struct vm_config *cfg, const struct vm_image *img,
@@ -234,6 +234,12 @@ struct vm *vm_create(int id, const struct vm_config *cfg, const struct vm_image 
 		kfree(vm, sizeof(*vm));
 		return NULL;
 	}
+	vm->image = kzalloc(sizeof(*vm->image));
+	if (!vm->image) {
+		snprintf(err, errlen, "out of host memory");
+		goto fail;
+	}
+	*vm->image = *img;      /* the data stays where the boot loader put it */
 	if (vm_load_image(vm, img, err, errlen) || arch_vm_init(vm, err, errlen))
 		goto fail;
 	if (vm_add_vcpus(vm, err, errlen))
@@ -246,4 +252,53 @@ fail:
 	vm_destroy(vm);
 	kfree(vm, sizeof(*vm));
 	return NULL;
+}
+
+/* A PC that resets in a loop (a triple-faulting boot, a kernel that
+ * cannot come up) is stopped after this many resets. */
+#define VM_RESET_LIMIT 8
+
+void vm_reset(struct vm *vm, const char *why)
+{
+	if (vm->state != VM_RUNNING)
+		return;
+	vm->reset_why = why;
+	/* Every vCPU stops at once; the scheduler resets the VM before any
+	 * of them runs again. */
+	for (unsigned i = 0; i < vm->nvcpus; i++)
+		vm->vcpus[i]->state = VCPU_STOPPED;
+}
+
+/* Power-on state again: RAM cleared and the image loaded anew, devices
+ * re-created (the CMOS memory kept, as its battery keeps it on a PC), the
+ * vCPUs at their reset state. */
+void vm_do_reset(struct vm *vm)
+{
+	static uint8_t keep[256];
+	char err[160];
+	const char *why = vm->reset_why;
+
+	vm->reset_why = NULL;
+	if (vm->cfg.reset_stops) {
+		vm_end(vm, VM_END_RESET, 0, "reset (%s), and the VM stops on reset", why);
+		return;
+	}
+	if (++vm->resets > VM_RESET_LIMIT) {
+		vm_end(vm, VM_END_RESET, 0, "reset loop: %u resets, the last by %s", vm->resets - 1,
+		       why);
+		return;
+	}
+	printk(LOG_INFO, "vireo: VM %s: reset by %s, restarting\n", vm->name, why);
+	arch_platform_save(vm, keep, sizeof(keep));
+	arch_platform_destroy(vm);
+	memset(vm->mem.base, 0, vm->mem.size);
+	if (vm_load_image(vm, vm->image, err, sizeof(err)) || vm_add_devices(vm, err, sizeof(err))) {
+		vm_end(vm, VM_END_FATAL, 0, "cannot restart after a reset: %s", err);
+		return;
+	}
+	arch_platform_restore(vm, keep, sizeof(keep));
+	for (unsigned i = 0; i < vm->nvcpus; i++) {
+		vm->vcpus[i]->state = i == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
+		arch_vcpu_reset(vm->vcpus[i]);
+	}
 }

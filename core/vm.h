@@ -16,6 +16,8 @@
 #include "devices/uart16550.h"
 #include "loaders/guest_mem.h"
 
+struct vm_image;
+
 #define VM_MAX_VCPUS 8
 #define VM_MAX_MODULES 8
 
@@ -28,6 +30,8 @@ enum vm_end {
 	VM_END_HALTED,       /* every vCPU halted for good */
 	VM_END_TRIPLE_FAULT,
 	VM_END_FATAL,        /* the guest did something Vireo cannot continue */
+	VM_END_POWER_OFF,    /* ACPI S5 */
+	VM_END_RESET,        /* a reset, with on-reset=stop or in a reset loop */
 };
 
 /* How the bootstrap processor starts (set by the loader). */
@@ -66,6 +70,10 @@ struct vm {
 
 	struct vm_stats stats;
 	void *arch;              /* backend state (EPT) */
+	void *platform;          /* the machine's devices (arch_platform_init) */
+	struct vm_image *image;  /* what vm_reset loads again */
+	const char *reset_why;   /* a reset is pending: why */
+	unsigned resets;         /* resets so far */
 };
 
 /* Ends the VM (idempotent: the first reason wins) and stops its vCPUs. */
@@ -73,6 +81,13 @@ void vm_end(struct vm *vm, enum vm_end why, uint64_t status, const char *fmt, ..
 	__attribute__((format(printf, 4, 5)));
 const char *vm_end_name(enum vm_end why);
 bool vm_end_is_crash(enum vm_end why);
+
+/* The machine reset (reset register, 0xCF9, keyboard controller): the VM
+ * restarts from its boot state at the scheduler's next pass, or ends if
+ * its on-reset option says so or it resets in a loop. */
+void vm_reset(struct vm *vm, const char *why);
+/* Carry out a pending reset (sched.c, between runs). */
+void vm_do_reset(struct vm *vm);
 
 /* Count and log (once per page) an access nothing claimed. */
 void vm_unclaimed_mmio(struct vm *vm, uint64_t gpa, bool write);

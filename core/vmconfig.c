@@ -14,6 +14,7 @@ enum {
 	SEEN_NAME = 1 << 0, SEEN_TYPE = 1 << 1, SEEN_MEM = 1 << 2,
 	SEEN_CPUS = 1 << 3, SEEN_CMDLINE = 1 << 4, SEEN_VM = 1 << 5,
 	SEEN_LOAD = 1 << 6, SEEN_ENTRY = 1 << 7, SEEN_STRICT_MMIO = 1 << 8,
+	SEEN_ON_RESET = 1 << 9,
 };
 
 static const struct {
@@ -23,6 +24,7 @@ static const struct {
 	{ "name", SEEN_NAME }, { "type", SEEN_TYPE }, { "mem", SEEN_MEM },
 	{ "cpus", SEEN_CPUS }, { "cmdline", SEEN_CMDLINE }, { "vm", SEEN_VM },
 	{ "load", SEEN_LOAD }, { "entry", SEEN_ENTRY }, { "strict-mmio", SEEN_STRICT_MMIO },
+	{ "on-reset", SEEN_ON_RESET },
 };
 
 /* Copy a NUL-terminated string into dst[size]; false if it does not fit. */
@@ -192,6 +194,15 @@ static int apply_key(struct mod_spec *m, const char *label, const char *key,
 			return -1;
 		}
 		m->vm.strict_mmio = val[0] == '1';
+		return 0;
+	}
+	if (!strcmp(key, "on-reset")) {
+		if (strcmp(val, "restart") && strcmp(val, "stop")) {
+			seterr(err, errlen, "module '%s': on-reset=%s: want restart or stop", label,
+			       val);
+			return -1;
+		}
+		m->vm.reset_stops = !strcmp(val, "stop");
 		return 0;
 	}
 	/* apply_key is only called for keys in mod_keys[]: this is entry=. */

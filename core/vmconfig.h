@@ -37,6 +37,7 @@ struct vm_config {
 	uint64_t load, entry;		/* type=raw only; 0 otherwise */
 	char path[VM_PATH_MAX];		/* GRUB's first word, "" if none */
 	bool strict_mmio;		/* unclaimed MMIO stops the VM (debugging) */
+	bool reset_stops;		/* on-reset=stop: a reset ends the VM */
 };
 
 enum mod_kind { MOD_VM, MOD_EXTRA };

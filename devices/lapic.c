@@ -229,6 +229,26 @@ void vlapic_init(struct vlapic *vlapic, uint32_t apic_id, uint32_t *page,
 	vlapic->apicbase = VLAPIC_DEFAULT_BASE | APICBASE_EN |
 			   (apic_id == 0 ? APICBASE_BSP : 0);
 	vlapic_reset(vlapic);
+	/* What firmware leaves on a PC's boot processor (MP spec 3.6.2.2,
+	 * virtual wire mode): the 8259's INTR through LINT0 as ExtINT, NMI
+	 * on LINT1, so that a guest that never programs its APIC still gets
+	 * the PIC's interrupts. The APIC itself stays software-disabled. */
+	if (apic_id == 0) {
+		REG(vlapic, APIC_OFFSET_LINT0_LVT) = APIC_LVT_DM_EXTINT;
+		REG(vlapic, APIC_OFFSET_LINT1_LVT) = APIC_LVT_DM_NMI;
+	}
+}
+
+/* LINT0 passes the 8259's INTR when it is unmasked in ExtINT mode, or
+ * when the APIC is globally disabled (the pin then goes straight to the
+ * core, SDM 11.4.3). */
+bool vlapic_accepts_extint(const struct vlapic *vlapic)
+{
+	uint32_t lvt0 = REG(vlapic, APIC_OFFSET_LINT0_LVT);
+
+	if (!(vlapic->apicbase & APICBASE_EN))
+		return true;
+	return (lvt0 & (APIC_LVT_MASKED | APIC_LVT_DM)) == APIC_LVT_DM_EXTINT;
 }
 
 /* An error the APIC detected: recorded for the next ESR write, and

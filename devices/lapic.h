@@ -158,7 +158,8 @@ struct vlapic {
 };
 
 /* Power-up state: xAPIC mode, globally enabled, software-disabled (SVR
- * 0xFF), all LVTs masked, BSP flag set when apic_id is 0. 'page' is the
+ * 0xFF), all LVTs masked, BSP flag set when apic_id is 0; on the BSP
+ * LINT0 is ExtINT and LINT1 NMI, unmasked, as firmware leaves them. 'page' is the
  * register page (4 KiB, zeroed here). maxphyaddr is 46; the timer clock
  * defaults to the TSC rate until vlapic_set_clock. */
 void vlapic_init(struct vlapic *vlapic, uint32_t apic_id, uint32_t *page,
@@ -212,6 +213,8 @@ int vlapic_highest_isr(const struct vlapic *vlapic);
 /* Does this APIC accept a message for 'dest' (physical or logical, in
  * this APIC's mode; SDM 11.6.2, 11.12.10)? */
 bool vlapic_match_dest(const struct vlapic *vlapic, uint32_t dest, bool logical);
+/* Does LINT0 pass the 8259's INTR (ExtINT) to this CPU? */
+bool vlapic_accepts_extint(const struct vlapic *vlapic);
 /* LINT0/LINT1 (pin 0/1) or another LVT source fired: fixed vectors go to
  * IRR; the rest is returned for the host (also reported via lvt_event). */
 enum vlapic_delivery vlapic_fire_lvt(struct vlapic *vlapic, enum vlapic_lvt lvt);

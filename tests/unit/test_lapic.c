@@ -170,6 +170,14 @@ static void test_reset(void **state)
 	vlapic_init(&bsp, 0, page2, &ops, &ipis);
 	assert_int_equal(vlapic_get_apicbase(&bsp),
 			 0xFEE00000 | APICBASE_EN | APICBASE_BSP);
+	/* Firmware's virtual wire on the BSP; APs have LINT0 masked. */
+	assert_true(vlapic_accepts_extint(&bsp));
+	assert_false(vlapic_accepts_extint(&la));
+	assert_int_equal(vlapic_reg(&bsp, LVT_LINT0), 0x700);
+	assert_int_equal(vlapic_reg(&bsp, 0x360), 0x400);
+	/* A globally disabled APIC passes INTR straight through. */
+	assert_int_equal(vlapic_set_apicbase(&la, 0xFEE00000), 0);
+	assert_true(vlapic_accepts_extint(&la));
 }
 
 static void test_id_version_readonly(void **state)

@@ -158,6 +158,11 @@ static void test_strict_mmio(void **state)
 	expect_err("name=a strict-mmio=on", "module 'a': strict-mmio=on: want 0 or 1");
 	expect_err("/m type=module vm=a strict-mmio=1",
 		   "module 'm': key 'strict-mmio' does not apply to type=module");
+	assert_int_equal(parse("/k.elf name=a on-reset=stop"), 0);
+	assert_true(m.vm.reset_stops);
+	assert_int_equal(parse("/k.elf name=a on-reset=restart"), 0);
+	assert_false(m.vm.reset_stops);
+	expect_err("name=a on-reset=reboot", "module 'a': on-reset=reboot: want restart or stop");
 }
 
 static void test_long_values(void **state)

@@ -11,6 +11,7 @@
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vmx_asm.h"
 #include "core/arch.h"
+#include "arch/x86/pc/platform.h"
 #include "core/pcpu.h"
 #include "lib/printk.h"
 
@@ -97,12 +98,15 @@ static void deliver_init(struct vcpu *to)
 	x->events = true;
 }
 
-static void deliver(struct vcpu *from, struct vcpu *to, uint32_t icr)
+/* One interrupt message reaches one vCPU. 'icr' is in the ICR format
+ * (vector, delivery mode, trigger); 'level' marks a level-triggered fixed
+ * interrupt (from an I/O APIC), whose EOI is broadcast back. */
+static void deliver(struct vm *vm, struct vcpu *to, uint32_t icr, bool level)
 {
 	switch (icr & APIC_ICR_DM) {
 	case APIC_ICR_DM_FIXED:
 	case APIC_ICR_DM_LOWPRI:
-		vmx_deliver_irq(to, (uint8_t)(icr & APIC_ICR_VECTOR), false);
+		vmx_deliver_irq(to, (uint8_t)(icr & APIC_ICR_VECTOR), level);
 		break;
 	case APIC_ICR_DM_NMI:
 		/* wait-for-SIPI blocks NMIs (SDM 26.6.2, Table 24-3) */
@@ -126,15 +130,18 @@ static void deliver(struct vcpu *from, struct vcpu *to, uint32_t icr)
 		}
 		break;
 	default:
-		/* SMI (no SMM in a Vireo guest) and the reserved/ExtINT
-		 * encodings, which the ICR does not support (SDM 11.6.1). */
-		pr_debug("vm %s: vCPU %u: IPI 0x%x with delivery mode %u ignored\n",
-			 from->vm->name, from->id, icr, (icr >> 8) & 7);
+		/* SMI (no SMM in a Vireo guest); ExtINT, which the ICR does not
+		 * support (SDM 11.6.1) and an I/O APIC entry in ExtINT mode
+		 * would need the PIC's acknowledge through that entry. */
+		pr_debug("vm %s: interrupt message 0x%x to vCPU %u with delivery mode %u "
+			 "ignored\n", vm->name, icr, to->id, (icr >> 8) & 7);
 		break;
 	}
 }
 
-static bool ipi_targets(struct vcpu *from, struct vcpu *to, uint32_t dest, uint32_t icr)
+/* 'from' is the sending vCPU for IPIs (shorthands), NULL for messages
+ * from an I/O APIC. */
+static bool targets(struct vcpu *from, struct vcpu *to, uint32_t dest, uint32_t icr)
 {
 	switch (icr & APIC_ICR_SHORTHAND) {
 	case APIC_ICR_SHORT_SELF:
@@ -150,9 +157,9 @@ static bool ipi_targets(struct vcpu *from, struct vcpu *to, uint32_t dest, uint3
 
 /* Lowest priority (SDM 11.6.2.4): the destination APIC with the lowest
  * processor priority takes it; ties go to the lowest APIC ID. */
-static void send_lowest_priority(struct vcpu *from, uint32_t dest, uint32_t icr)
+static struct vcpu *lowest_priority(struct vm *vm, struct vcpu *from, uint32_t dest,
+				    uint32_t icr)
 {
-	struct vm *vm = from->vm;
 	struct vcpu *best = NULL;
 	uint32_t best_ppr = 0;
 
@@ -160,7 +167,7 @@ static void send_lowest_priority(struct vcpu *from, uint32_t dest, uint32_t icr)
 		struct vcpu *to = vm->vcpus[i];
 		uint32_t ppr;
 
-		if (!ipi_targets(from, to, dest, icr))
+		if (to->state == VCPU_STOPPED || !targets(from, to, dest, icr))
 			continue;
 		ppr = vlapic_ppr(&to_vmx(to)->lapic);
 		if (!best || ppr < best_ppr) {
@@ -168,27 +175,47 @@ static void send_lowest_priority(struct vcpu *from, uint32_t dest, uint32_t icr)
 			best_ppr = ppr;
 		}
 	}
-	if (best)
-		deliver(from, best, icr);
+	return best;
 }
 
-static void lapic_send_ipi(void *opaque, uint32_t dest, uint32_t icr, bool x2apic)
+static void route(struct vm *vm, struct vcpu *from, uint32_t dest, uint32_t icr, bool level)
 {
-	struct vcpu *from = opaque;
-	struct vm *vm = from->vm;
-
-	(void)x2apic;       /* each receiver matches in its own mode */
 	if ((icr & APIC_ICR_DM) == APIC_ICR_DM_LOWPRI &&
 	    (icr & APIC_ICR_SHORTHAND) != APIC_ICR_SHORT_SELF) {
-		send_lowest_priority(from, dest, icr);
+		struct vcpu *to = lowest_priority(vm, from, dest, icr);
+
+		if (to)
+			deliver(vm, to, icr, level);
 		return;
 	}
 	for (unsigned i = 0; i < vm->nvcpus; i++) {
 		struct vcpu *to = vm->vcpus[i];
 
-		if (to->state != VCPU_STOPPED && ipi_targets(from, to, dest, icr))
-			deliver(from, to, icr);
+		if (to->state != VCPU_STOPPED && targets(from, to, dest, icr))
+			deliver(vm, to, icr, level);
 	}
+}
+
+static void lapic_send_ipi(void *opaque, uint32_t dest, uint32_t icr, bool x2apic)
+{
+	struct vcpu *from = opaque;
+
+	(void)x2apic;       /* each receiver matches in its own mode */
+	route(from->vm, from, dest, icr, false);
+}
+
+/* An I/O APIC's message. Its 8-bit destination 0xFF is a broadcast in
+ * x2APIC mode too (as KVM treats it: without interrupt remapping there is
+ * no wider field). */
+void vmx_apic_message(struct vm *vm, uint32_t dest, bool logical, uint32_t delivery_mode,
+		      uint8_t vector, bool level)
+{
+	uint32_t icr = vector | delivery_mode | (logical ? APIC_ICR_DESTMODE : 0) |
+		       (level ? APIC_ICR_TRIGGER : 0);
+
+	if (dest == 0xFF)
+		dest = 0xFFFFFFFFu;     /* matches everyone in either mode */
+	route(vm, NULL, dest, icr, level);
 }
 
 /* LINT0/LINT1 or another LVT programmed for NMI, ExtINT or INIT. */
@@ -205,19 +232,35 @@ static void lapic_lvt_event(void *opaque, enum vlapic_delivery what)
 		deliver_init(v);
 		break;
 	case VLAPIC_DELIVER_EXTINT:
-		/* No 8259 PIC in the VM yet: nothing answers the acknowledge. */
-		pr_debug("vm %s: vCPU %u: ExtINT without a PIC, dropped\n", v->vm->name, v->id);
+		/* The 8259's INTR is a level the vCPU samples before entry
+		 * (event.c); an LVT that fires as ExtINT has nothing to add. */
+		kick(v);
 		break;
 	case VLAPIC_DELIVER_NONE:
 		break;
 	}
 }
 
+/* EOI of a level-triggered vector: broadcast to the I/O APIC. */
+static void lapic_eoi_level(void *opaque, uint8_t vector)
+{
+	struct vcpu *v = opaque;
+
+	pc_eoi_level(v->vm, vector);
+}
+
+void vmx_extint_raised(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nvcpus; i++)
+		if (vlapic_accepts_extint(&to_vmx(vm->vcpus[i])->lapic))
+			kick(vm->vcpus[i]);
+}
+
 static const struct vlapic_ops lapic_ops = {
 	.send_ipi = lapic_send_ipi,
 	.now = apic_now,
 	.timer_arm = apic_timer_arm,
-	.eoi_level = NULL,          /* no I/O APIC listens yet */
+	.eoi_level = lapic_eoi_level,
 	.lvt_event = lapic_lvt_event,
 };
 

@@ -9,6 +9,7 @@
  * MOV SS shadow, NMI blocking) turns on the matching window exit, which
  * fires at the first instruction boundary where it can. */
 #include "arch/x86/cpu/cpu.h"
+#include "arch/x86/pc/platform.h"
 #include "arch/x86/vmx/exc_class.h"
 #include "arch/x86/vmx/exit.h"
 #include "arch/x86/vmx/vmcs_fields.h"
@@ -179,6 +180,34 @@ static bool try_nmi(struct vmx_vcpu *x)
 	return true;
 }
 
+/* The 8259's INTR through LINT0 (ExtINT): the PIC answers the acknowledge
+ * with the vector, which bypasses the local APIC's IRR, ISR and priority
+ * (SDM 11.6.1 "ExtINT"). It outranks the APIC's own interrupts, as the
+ * external interrupt pin does. Both APIC paths inject it themselves. */
+static bool extint_ready(struct vcpu *v, struct vmx_vcpu *x)
+{
+	return vlapic_accepts_extint(&x->lapic) && pc_extint_pending(v->vm);
+}
+
+static bool try_extint(struct vcpu *v, struct vmx_vcpu *x, bool injected)
+{
+	int vec;
+
+	if (!extint_ready(v, x))
+		return false;
+	if (injected || irq_blocked()) {
+		vmx_set_proc_ctls(x, CPU_BASED_INTR_WINDOW_EXITING, 0);
+		return true;
+	}
+	vec = pc_extint_ack(v->vm);
+	if (vec < 0)
+		return false;
+	inject((uint32_t)vec | (INTR_TYPE_EXT_INTR << INTR_INFO_TYPE_SHIFT), 0, 0);
+	if (extint_ready(v, x))
+		vmx_set_proc_ctls(x, CPU_BASED_INTR_WINDOW_EXITING, 0);
+	return true;
+}
+
 static void try_interrupt(struct vmx_vcpu *x, bool injected)
 {
 	int vec = vlapic_pending_vector(&x->lapic);
@@ -214,6 +243,8 @@ void vmx_inject_events(struct vcpu *v)
 		else
 			injected = try_nmi(x);
 	}
+	if (try_extint(v, x, injected))
+		injected = true;
 	if (vmx_cpu.apicv)
 		vmx_apicv_sync(x);      /* the CPU delivers through RVI */
 	else
@@ -229,7 +260,8 @@ bool vmx_event_wakes(struct vcpu *v)
 
 	if (x->nmi_pending)
 		return true;
-	return !v->halted_irq_off && vlapic_pending_vector(&x->lapic) >= 0;
+	return !v->halted_irq_off &&
+	       (vlapic_pending_vector(&x->lapic) >= 0 || extint_ready(v, x));
 }
 
 enum exit_action vmexit_interrupt_window(struct vcpu *v)

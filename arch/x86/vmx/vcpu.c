@@ -188,6 +188,41 @@ oom:
 	return -1;
 }
 
+uint64_t arch_vm_time(const struct vm *vm)
+{
+	return rdtsc() + (uint64_t)((const struct vmx_vm *)vm->arch)->tsc_base;
+}
+
+uint64_t arch_vm_time_to_host(const struct vm *vm, uint64_t t)
+{
+	return t - (uint64_t)((const struct vmx_vm *)vm->arch)->tsc_base;
+}
+
+/* RESET (SDM 10.1): the whole VMCS programmed again, the LAPIC and the
+ * pending events back to power-on; the TSC keeps counting (the VM's time
+ * base does not restart). */
+void arch_vcpu_reset(struct vcpu *v)
+{
+	struct vmx_vcpu *x = to_vmx(v);
+	struct vcpu *cur = vmx_cpu.loaded;
+
+	vmptrld((uint64_t)(uintptr_t)x->vmcs);
+	vmx_cpu.loaded = v;
+	memset(&x->regs, 0, sizeof(x->regs));
+	x->events = x->nmi_pending = x->exc_pending = false;
+	x->idt_info = 0;
+	x->last_len = 0;
+	memset(x->eoi_exit, 0, sizeof(x->eoi_exit));
+	vmx_apic_destroy(v);
+	vmx_apic_init(v);
+	memcpy(x->msr_bitmap, to_vmx_vm(v->vm)->msr_bitmap, 4096);
+	vmcs_setup(v);
+	if (cur && cur != v) {
+		vmptrld((uint64_t)(uintptr_t)to_vmx(cur)->vmcs);
+		vmx_cpu.loaded = cur;
+	}
+}
+
 void arch_vcpu_destroy(struct vcpu *v)
 {
 	struct vmx_vcpu *x = v->arch;

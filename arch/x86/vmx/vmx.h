@@ -138,6 +138,11 @@ bool vmx_event_wakes(struct vcpu *v);
 void vmx_apic_init(struct vcpu *v);
 void vmx_apic_destroy(struct vcpu *v);
 void vmx_deliver_irq(struct vcpu *to, uint8_t vector, bool level);
+/* An I/O APIC's interrupt message to the VM's local APICs. */
+void vmx_apic_message(struct vm *vm, uint32_t dest, bool logical, uint32_t delivery_mode,
+		      uint8_t vector, bool level);
+/* The 8259's INTR rose: vCPUs that take ExtINT look at it. */
+void vmx_extint_raised(struct vm *vm);
 void vmx_vcpu_init_reset(struct vcpu *v);
 uint64_t vmx_guest_tsc(const struct vmx_vcpu *x);
 void vmx_set_tsc_offset(struct vmx_vcpu *x, int64_t offset);
