@@ -284,8 +284,8 @@ void vm_do_reset(struct vm *vm)
 		return;
 	}
 	if (++vm->resets > VM_RESET_LIMIT) {
-		vm_end(vm, VM_END_RESET, 0, "reset loop: %u resets, the last by %s", vm->resets - 1,
-		       why);
+		vm_end(vm, VM_END_FATAL, 0, "reset loop: stopped after %u resets (the last by %s)",
+		       vm->resets - 1, why);
 		return;
 	}
 	printk(LOG_INFO, "vireo: VM %s: reset by %s, restarting\n", vm->name, why);
