@@ -150,6 +150,13 @@ static void pci_reset(void *opaque)
 
 static const struct pci_ops pci_ops = { .reset = pci_reset };
 
+static void kbc_reset(void *opaque)
+{
+	platform_reset(opaque, "keyboard controller (8042) reset line");
+}
+
+static const struct i8042_ops kbc_ops = { .reset = kbc_reset };
+
 static void uart_tx(void *opaque, uint8_t c)
 {
 	struct pc_slot *s = opaque;
@@ -195,6 +202,7 @@ static void init_devices(struct pc_platform *pc)
 	slot_init(&pc->pm_slot, pc, pm_expired, &pc->pm);
 	acpi_pm_init(&pc->pm, arch_tsc_khz(), &pm_ops, &pc->pm_slot);
 	pci_init(&pc->pci, &pci_ops, pc);
+	i8042_init(&pc->kbc, &kbc_ops, pc);
 	slot_init(&pc->pit_slot, pc, pit_expired, &pc->pit);
 	pit8254_init(&pc->pit, arch_tsc_khz(), &pit_ops, &pc->pit_slot);
 	slot_init(&pc->uart_slot, pc, uart_expired, &vm->uart);
@@ -215,6 +223,8 @@ static int register_devices(struct pc_platform *pc)
 	       bus_add_pio(bus, PIT_PORT_BASE, PIT_NPORTS, pit8254_pio, &pc->pit, "pit") ||
 	       bus_add_pio(bus, PIT_PORT_SYSCTL_B, 1, pit8254_pio, &pc->pit, "port-b") ||
 	       bus_add_pio(bus, PCI_PORT_BASE, PCI_NPORTS, pci_pio, &pc->pci, "pci") ||
+	       bus_add_pio(bus, I8042_DATA_PORT, 1, i8042_pio, &pc->kbc, "i8042-data") ||
+	       bus_add_pio(bus, I8042_CMD_PORT, 1, i8042_pio, &pc->kbc, "i8042-cmd") ||
 	       bus_add_pio(bus, ACPI_PM_BASE, ACPI_PM_NPORTS, acpi_pm_pio, &pc->pm, "acpi-pm") ||
 	       bus_add_mmio(bus, PC_IOAPIC_BASE, IOAPIC_MMIO_SIZE, ioapic_mmio, &pc->ioapic,
 			    "ioapic");

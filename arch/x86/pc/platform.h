@@ -17,6 +17,7 @@
 
 #include "core/timer.h"
 #include "devices/acpi_pm.h"
+#include "devices/i8042.h"
 #include "devices/ioapic.h"
 #include "devices/irq_router.h"
 #include "devices/pci.h"
@@ -44,6 +45,7 @@ struct pc_platform {
 	struct pci pci;
 	struct acpi_pm pm;
 	struct pit8254 pit;
+	struct i8042 kbc;
 	struct pc_slot rtc_slot, pm_slot, uart_slot, pit_slot;
 };
 
