@@ -39,6 +39,8 @@ const char *arch_exit_name(unsigned reason);
 const char *arch_state_access_name(bool write);
 
 uint64_t arch_tsc(void);
+/* A byte typed on the machine's console, or -1. */
+int arch_console_getc(void);
 /* The VM's virtual time (its TSC) now, and a VM time as host TSC. */
 uint64_t arch_vm_time(const struct vm *vm);
 uint64_t arch_vm_time_to_host(const struct vm *vm, uint64_t t);

@@ -7,10 +7,12 @@
 #include "core/timer.h"
 
 struct vcpu;
+struct console_route;
 
 struct pcpu {
 	struct timer_queue timers;   /* every virtual timer of every VM */
 	struct vcpu *current;        /* the vCPU running now, or NULL */
+	struct console_route *console; /* console input, while VMs run */
 };
 
 extern struct pcpu pcpu0;

@@ -2,6 +2,7 @@
  * physical CPU, and the idle loop: with nothing runnable the CPU sleeps
  * until the nearest virtual timer is due (arch_idle_until), never spins. */
 #include "core/arch.h"
+#include "core/console_route.h"
 #include "core/pcpu.h"
 #include "core/sched.h"
 #include "core/vm.h"
@@ -29,8 +30,9 @@ void vcpu_wake(struct vcpu *v)
 }
 
 /* A VM none of whose vCPUs can run again is over: every vCPU is halted
- * (or parked waiting for SIPI) and none of its timers is armed, or every
- * halted vCPU has interrupts disabled. */
+ * (or parked waiting for SIPI), none of its timers is armed and its UART
+ * would not interrupt for typed input; or every halted vCPU has
+ * interrupts disabled. */
 static void reap_idle_vm(struct vm *vm)
 {
 	bool all_irq_off = true;
@@ -47,9 +49,10 @@ static void reap_idle_vm(struct vm *vm)
 	}
 	if (all_irq_off)
 		vm_end(vm, VM_END_HALTED, 0, "all vCPUs halted with interrupts disabled");
-	else if (!timerq_owner_armed(&this_pcpu()->timers, vm))
-		vm_end(vm, VM_END_HALTED, 0,
-		       "all vCPUs halted waiting for an interrupt, and no timer is armed");
+	else if (!timerq_owner_armed(&this_pcpu()->timers, vm) &&
+		 !uart16550_rx_irq_enabled(&vm->uart))
+		vm_end(vm, VM_END_HALTED, 0, "all vCPUs halted waiting for an interrupt, and no "
+		       "timer is armed nor console input enabled");
 }
 
 static bool any_running(struct vm **vms, int nvms)
@@ -88,7 +91,9 @@ static void run_round(struct vm **vms, int nvms, uint64_t quantum_ticks, unsigne
 void sched_run(struct vm **vms, int nvms, uint64_t quantum_ticks)
 {
 	struct pcpu *p = this_pcpu();
+	struct console_route console;
 
+	console_route_start(&console, vms, nvms);
 	for (;;) {
 		unsigned runnable;
 
@@ -109,6 +114,7 @@ void sched_run(struct vm **vms, int nvms, uint64_t quantum_ticks)
 			break;
 		arch_idle_until(timerq_next(&p->timers));
 	}
+	console_route_stop(&console);
 	for (int i = 0; i < nvms; i++)
 		reap_idle_vm(vms[i]);
 }

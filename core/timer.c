@@ -10,6 +10,7 @@ void vtimer_init(struct vtimer *t, vtimer_fn fire, void *opaque, const void *own
 	t->fire = fire;
 	t->opaque = opaque;
 	t->owner = owner;
+	t->background = false;
 	t->next = 0;
 }
 
@@ -62,6 +63,14 @@ unsigned timerq_run(struct timer_queue *q, uint64_t now)
 		n++;
 	}
 	return n;
+}
+
+uint64_t timerq_next_foreground(const struct timer_queue *q)
+{
+	for (const struct vtimer *t = q->head; t; t = t->next)
+		if (!t->background)
+			return t->deadline;
+	return 0;
 }
 
 bool timerq_owner_armed(const struct timer_queue *q, const void *owner)

@@ -19,6 +19,8 @@ struct vtimer {
 	vtimer_fn fire;          /* runs once per expiry, after disarming */
 	void *opaque;            /* the callback's object (a vCPU) */
 	const void *owner;       /* whose timer (a VM): see timerq_owner_armed */
+	bool background;         /* runs when timers run anyway or the CPU idles,
+				  * never interrupts a running guest for itself */
 	struct vtimer *next;
 };
 
@@ -36,6 +38,8 @@ static inline uint64_t timerq_next(const struct timer_queue *q)
 {
 	return q->head ? q->head->deadline : 0;
 }
+/* Deadline of the first timer that is not background, or 0. */
+uint64_t timerq_next_foreground(const struct timer_queue *q);
 /* Fire every timer whose deadline is <= now, in deadline order (a
  * callback may re-arm its timer). Returns how many fired. */
 unsigned timerq_run(struct timer_queue *q, uint64_t now);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "core/console.h"
+#include "core/console_in.h"
 #include "core/stats.h"
 #include "core/vcpu.h"
 #include "core/vmconfig.h"
@@ -56,6 +57,7 @@ struct vm {
 	struct debugcon debugcon;
 	struct debug_exit debugexit;
 	struct vm_console console;
+	struct input_queue input;   /* typed for this VM, not yet in its UART */
 	struct pc_rom bios_rom;
 	uint64_t mmio_logged[16];  /* pages whose unclaimed access was logged */
 	unsigned nmmio_logged;

@@ -443,9 +443,21 @@ static uint8_t uart_read_iir(struct uart16550 *u)
 	return id | (uart_fifo_enabled(u) ? UART_IIR_FIFO : 0);
 }
 
+bool uart16550_rx_irq_enabled(const struct uart16550 *u)
+{
+	return (u->ier & UART_IER_ERBFI) &&
+	       (u->mcr & (UART_MCR_OUT2 | UART_MCR_LOOP)) == UART_MCR_OUT2;
+}
+
 static uint8_t uart_read_lsr(struct uart16550 *u)
 {
-	uint8_t lsr = UART_LSR_THRE | UART_LSR_TEMT | u->lsr_err;
+	uint8_t lsr;
+
+	/* A guest that polls for input asks the host to look now (not in
+	 * loopback, where the serial input is disconnected). */
+	if (u->rx_count == 0 && !(u->mcr & UART_MCR_LOOP) && u->ops && u->ops->rx_poll)
+		u->ops->rx_poll(u->opaque);
+	lsr = UART_LSR_THRE | UART_LSR_TEMT | u->lsr_err;
 
 	if (u->rx_count > 0)
 		lsr |= UART_LSR_DR;

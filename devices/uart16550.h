@@ -34,6 +34,9 @@ struct uart16550_ops {
 	/* Call uart16550_timer_expired() at guest TSC 'deadline'; 0 =
 	 * disarm. A new deadline replaces the previous one. */
 	void (*timer_arm)(void *opaque, uint64_t deadline);
+	/* The guest reads LSR with nothing received: the host may feed input
+	 * (uart16550_rx) from here. May be NULL. */
+	void (*rx_poll)(void *opaque);
 };
 
 struct uart16550 {
@@ -75,6 +78,9 @@ int uart16550_pio(void *dev, uint16_t port, unsigned size, bool write,
  * serial input is disconnected and the character is dropped; when the RX
  * FIFO (or the 1-byte RBR without FIFO) is full, LSR.OE is latched. */
 void uart16550_rx(struct uart16550 *u, uint8_t c);
+/* Received data would raise the interrupt line (IER.ERBFI, OUT2, no
+ * loopback): typed input can wake the guest. */
+bool uart16550_rx_irq_enabled(const struct uart16550 *u);
 /* True when uart16550_rx would not overrun (lets input be held back). */
 bool uart16550_rx_ready(const struct uart16550 *u);
 /* The host's timer reached the deadline given to ops->timer_arm. */

@@ -2,7 +2,10 @@
 # Print a headless Bochs configuration on stdout.
 #
 #   tools/bochsrc.sh [--iso PATH] [--serial PATH] [--log PATH] [--megs N]
-#                    [--cpu-model MODEL] [--cpus N]
+#                    [--cpu-model MODEL] [--cpus N] [--serial-socket PORT]
+#
+# --serial-socket PORT: COM1 connects to 127.0.0.1:PORT instead of writing
+# a file (both directions: the console's input comes from there).
 #
 # Defaults: vireo.iso, serial.log, bochs.log (relative to Bochs' working
 # directory), 256 MB, corei7_skylake_x (VMX with EPT, see
@@ -13,7 +16,7 @@ set -euo pipefail
 
 die() { echo "bochsrc: $*" >&2; exit 2; }
 
-iso=vireo.iso serial=serial.log log=bochs.log megs=256 model=corei7_skylake_x cpus=1
+iso=vireo.iso serial=serial.log log=bochs.log megs=256 model=corei7_skylake_x cpus=1 socket=""
 while [ $# -gt 0 ]; do
 	[ $# -ge 2 ] || die "$1 needs an argument"
 	case $1 in
@@ -23,11 +26,15 @@ while [ $# -gt 0 ]; do
 	--megs) megs=$2 ;;
 	--cpu-model) model=$2 ;;
 	--cpus) cpus=$2 ;;
+	--serial-socket) socket=$2 ;;
 	*) die "unknown argument '$1'" ;;
 	esac
 	shift 2
 done
 [[ $megs =~ ^[0-9]+$ ]] || die "bad --megs '$megs'"
+[ -z "$socket" ] || [[ $socket =~ ^[0-9]+$ ]] || die "bad --serial-socket '$socket'"
+com1="mode=file, dev=$serial"
+[ -z "$socket" ] || com1="mode=socket-client, dev=127.0.0.1:$socket"
 [[ $cpus =~ ^[0-9]+$ ]] || die "bad --cpus '$cpus'"
 [[ $model =~ ^[A-Za-z0-9_]+$ ]] || die "bad --cpu-model '$model'"
 
@@ -43,7 +50,7 @@ ata0-master: type=cdrom, path=$iso, status=inserted
 boot: cdrom
 # Debian's Bochs has no "nogui": the term display (with TERM=dumb) is headless.
 display_library: term
-com1: enabled=1, mode=file, dev=$serial
+com1: enabled=1, $com1
 # sync=none: the guest TSC counts instructions, so timings are repeatable.
 clock: sync=none, time0=local
 log: $log

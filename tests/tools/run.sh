@@ -167,6 +167,8 @@ expect_rc 2 "strict-mmio=yes refused" "$VIREO" run --dry-run --vm "$T/strict2.vm
 expect_rc 0 "--on-reset stop" "$VIREO" run --dry-run --kernel k.elf --on-reset stop
 expect_line "  ...on-reset=stop on the module line" $'\tmodule2 /guests/0-k.elf /guests/0-k.elf name=vm0 type=multiboot mem=32M cpus=1 on-reset=stop "cmdline="' "$T/out"
 expect_rc 2 "--on-reset reboot refused" "$VIREO" run --dry-run --kernel k.elf --on-reset reboot
+expect_rc 2 "--console-input of a missing file" "$VIREO" run --dry-run --kernel k.elf --console-input "$T/no-such-input"
+expect_line "  ...says which" "vireo: --console-input: '$T/no-such-input' not readable" "$T/err"
 expect_rc 2 "VMs too large for Bochs (2048 MiB at most)" "$VIREO" run --dry-run --kernel k.elf -m 1984M
 expect_line "  ...says so" "vireo: the VMs need 1984 MiB and Vireo 128 MiB: more than the 2048 MiB Bochs emulates (use --emulator qemu-kvm for larger VMs)" "$T/err"
 expect_rc 0 "the largest VM Bochs can hold" "$VIREO" run --dry-run --kernel k.elf -m 1920M

@@ -98,12 +98,32 @@ static void test_callback_rearms(void **state)
 	assert_int_equal(timerq_next(&q), 1100);
 }
 
+static void test_background(void **state)
+{
+	struct timer_queue q = { 0 };
+	struct vtimer bg, fg;
+
+	(void)state;
+	nfired = 0;
+	vtimer_init(&bg, fire, (void *)1, NULL);
+	bg.background = true;
+	vtimer_init(&fg, fire, (void *)2, NULL);
+	timerq_arm(&q, &bg, 100);
+	assert_int_equal(timerq_next(&q), 100);
+	assert_int_equal(timerq_next_foreground(&q), 0);
+	timerq_arm(&q, &fg, 500);
+	assert_int_equal(timerq_next_foreground(&q), 500);
+	/* Background timers still run when the queue runs. */
+	assert_int_equal(timerq_run(&q, 500), 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_order),
 		cmocka_unit_test(test_rearm_disarm),
 		cmocka_unit_test(test_callback_rearms),
+		cmocka_unit_test(test_background),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

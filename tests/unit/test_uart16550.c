@@ -70,8 +70,17 @@ static void timer_arm(void *opaque, uint64_t deadline)
 	s->arms++;
 }
 
-static const struct uart16550_ops ops_noclock = { tx, set_irq, NULL, NULL };
-static const struct uart16550_ops ops_clock = { tx, set_irq, now, timer_arm };
+static const struct uart16550_ops ops_noclock = { tx, set_irq, NULL, NULL, NULL };
+static const struct uart16550_ops ops_clock = { tx, set_irq, now, timer_arm, NULL };
+
+static int polls;
+static void rx_poll(void *opaque)
+{
+	(void)opaque;
+	polls++;
+}
+
+static const struct uart16550_ops ops_poll = { tx, set_irq, NULL, NULL, rx_poll };
 
 static uint8_t in(unsigned off)
 {
@@ -706,9 +715,35 @@ static void test_null_ops(void **state)
 	assert_false(uart16550_irq_level(&u));
 }
 
+/* A guest polling LSR with nothing received lets the host look for
+ * console input; with data waiting, or in loopback, it does not. */
+static void test_rx_poll_hook(void **state)
+{
+	struct uart16550 u;
+	uint32_t v;
+
+	(void)state;
+	polls = 0;
+	uart16550_init(&u, 0x3F8, 4, &ops_poll, NULL, 0);
+	assert_int_equal(uart16550_pio(&u, 0x3FD, 1, false, &v), BUS_OK);
+	assert_int_equal(polls, 1);
+	assert_int_equal(v & 1, 0);
+	uart16550_rx(&u, 'a');
+	assert_int_equal(uart16550_pio(&u, 0x3FD, 1, false, &v), BUS_OK);
+	assert_int_equal(polls, 1);
+	assert_int_equal(v & 1, 1);
+	assert_int_equal(uart16550_pio(&u, 0x3F8, 1, false, &v), BUS_OK);
+	assert_int_equal(v, 'a');
+	v = 0x10;                                 /* MCR loopback */
+	assert_int_equal(uart16550_pio(&u, 0x3FC, 1, true, &v), BUS_OK);
+	assert_int_equal(uart16550_pio(&u, 0x3FD, 1, false, &v), BUS_OK);
+	assert_int_equal(polls, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rx_poll_hook),
 		cmocka_unit_test_setup(test_reset, setup),
 		cmocka_unit_test_setup(test_tx, setup),
 		cmocka_unit_test_setup(test_dlab, setup),

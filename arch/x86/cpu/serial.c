@@ -1,6 +1,7 @@
 /* COM1 16550 UART driver: polled, transmit only (the hypervisor runs with
  * interrupts off). Register layout: PC16550D datasheet, table 2. */
 #include "arch/x86/cpu/serial.h"
+#include "core/arch.h"
 #include "arch/x86/cpu/cpu.h"
 
 #define COM1 0x3f8
@@ -50,6 +51,21 @@ static void serial_putc(char c)
 		cpu_relax();
 	}
 	outb(COM1 + UART_THR, (uint8_t)c);
+}
+
+#define UART_LSR_DR   0x01 /* receiver data ready */
+
+int serial_try_getc(void)
+{
+	if (!(inb(COM1 + UART_LSR) & UART_LSR_DR))
+		return -1;
+	return inb(COM1 + UART_THR);   /* RBR shares the THR's offset */
+}
+
+/* core/arch.h: the machine's console is COM1. */
+int arch_console_getc(void)
+{
+	return serial_try_getc();
 }
 
 void serial_write(const char *s, size_t n)

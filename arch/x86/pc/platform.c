@@ -4,6 +4,7 @@
 #include "arch/x86/pc/platform.h"
 #include "arch/x86/vmx/vmx.h"
 #include "core/arch.h"
+#include "core/console_route.h"
 #include "core/kalloc.h"
 #include "core/pcpu.h"
 #include "core/vm.h"
@@ -178,8 +179,15 @@ static const struct pit8254_ops pit_ops = {
 	.now = slot_now, .timer_arm = slot_timer_arm, .set_irq = slot_set_irq,
 };
 
+static void uart_rx_poll(void *opaque)
+{
+	(void)opaque;
+	console_route_poll(this_pcpu()->console);
+}
+
 static const struct uart16550_ops uart_ops = {
 	.tx = uart_tx, .set_irq = slot_set_irq, .now = slot_now, .timer_arm = slot_timer_arm,
+	.rx_poll = uart_rx_poll,
 };
 
 /* ---- creation -------------------------------------------------------- */

@@ -311,7 +311,7 @@ static void report_failed_entry_exit(struct vcpu *v, uint32_t reason)
  * the timer the deadlines are checked at exits alone. */
 static uint64_t next_wakeup(const struct vmx_vcpu *x)
 {
-	uint64_t t = timerq_next(&this_pcpu()->timers);
+	uint64_t t = timerq_next_foreground(&this_pcpu()->timers);
 
 	if (!x->deadline)
 		return t;

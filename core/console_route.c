@@ -1,0 +1,119 @@
+#include "core/arch.h"
+#include "core/console_route.h"
+#include "core/pcpu.h"
+#include "core/vm.h"
+#include "lib/printk.h"
+
+static bool can_take_input(const struct vm *vm)
+{
+	return vm->state == VM_RUNNING;
+}
+
+static void announce_focus(struct console_route *r)
+{
+	printk(LOG_INFO, "vireo: console input goes to VM %s (Ctrl-A h: help)\n",
+	       r->vms[r->focus]->name);
+}
+
+static void focus_next(struct console_route *r)
+{
+	for (int i = 1; i <= r->nvms; i++) {
+		int n = (r->focus + i) % r->nvms;
+
+		if (can_take_input(r->vms[n])) {
+			r->focus = n;
+			break;
+		}
+	}
+	announce_focus(r);
+}
+
+static void help(struct console_route *r)
+{
+	printk(LOG_INFO, "vireo: console keys: Ctrl-A n next VM, Ctrl-A 1-9 VM by number, "
+	       "Ctrl-A Ctrl-A sends Ctrl-A; %d VMs, input goes to %s\n", r->nvms,
+	       r->vms[r->focus]->name);
+}
+
+static void feed(struct console_route *r, uint8_t byte)
+{
+	uint8_t out = 0;
+
+	switch (console_in_feed(&r->in, byte, &out)) {
+	case CIN_BYTE:
+		if (can_take_input(r->vms[r->focus]))
+			input_queue_put(&r->vms[r->focus]->input, out);
+		break;
+	case CIN_NEXT:
+		focus_next(r);
+		break;
+	case CIN_FOCUS:
+		if (out < r->nvms) {
+			r->focus = out;
+			announce_focus(r);
+		}
+		break;
+	case CIN_HELP:
+		help(r);
+		break;
+	case CIN_NONE:
+		break;
+	}
+}
+
+/* The guest's UART takes bytes while its receiver has room; the rest
+ * waits in the VM's queue. */
+static void drain(struct vm *vm)
+{
+	int c;
+
+	while (vm->state == VM_RUNNING && (c = input_queue_peek(&vm->input)) >= 0 &&
+	       uart16550_rx_ready(&vm->uart)) {
+		uart16550_rx(&vm->uart, (uint8_t)c);
+		input_queue_pop(&vm->input);
+	}
+}
+
+void console_route_poll(struct console_route *r)
+{
+	int c;
+
+	if (!r)
+		return;
+	while ((c = arch_console_getc()) >= 0)
+		feed(r, (uint8_t)c);
+	for (int i = 0; i < r->nvms; i++)
+		drain(r->vms[i]);
+}
+
+static void poll(struct vtimer *t, uint64_t now)
+{
+	struct console_route *r = t->opaque;
+
+	console_route_poll(r);
+	timerq_arm(&this_pcpu()->timers, t, now + r->period);
+}
+
+void console_route_start(struct console_route *r, struct vm **vms, int nvms)
+{
+	r->vms = vms;
+	r->nvms = nvms;
+	r->focus = 0;
+	r->in.escape = false;
+	r->period = (uint64_t)CONSOLE_POLL_MS * arch_tsc_khz();
+	if (nvms <= 0)
+		return;
+	vtimer_init(&r->poll, poll, r, NULL);
+	r->poll.background = true;      /* no exits of its own: idle and between slices */
+	timerq_arm(&this_pcpu()->timers, &r->poll, arch_tsc() + r->period);
+	this_pcpu()->console = r;
+	if (nvms > 1)
+		announce_focus(r);
+}
+
+void console_route_stop(struct console_route *r)
+{
+	if (r->nvms > 0)
+		timerq_disarm(&this_pcpu()->timers, &r->poll);
+	this_pcpu()->console = NULL;
+}
