@@ -586,20 +586,26 @@ static void write_clock(struct rtc *r, unsigned idx, uint8_t val, uint64_t t)
 
 /* ---- port access ------------------------------------------------------- */
 
+/* The time and date registers (century included), which the running
+ * clock answers. */
+static bool is_clock_reg(unsigned idx)
+{
+	switch (idx) {
+	case RTC_SECONDS: case RTC_MINUTES: case RTC_HOURS: case RTC_DAY_OF_WEEK:
+	case RTC_DATE_OF_MONTH: case RTC_MONTH: case RTC_YEAR: case RTC_CENTURY:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static uint8_t read_data(struct rtc *r, unsigned idx, uint64_t t)
 {
 	uint8_t v;
 
-	switch (idx) {
-	case RTC_SECONDS:
-	case RTC_MINUTES:
-	case RTC_HOURS:
-	case RTC_DAY_OF_WEEK:
-	case RTC_DATE_OF_MONTH:
-	case RTC_MONTH:
-	case RTC_YEAR:
-	case RTC_CENTURY:
+	if (is_clock_reg(idx))
 		return r->live ? clock_field(r, idx, clock_secs(r, t)) : r->cmos[idx];
+	switch (idx) {
 	case RTC_REG_A:
 		return (uint8_t)(r->cmos[RTC_REG_A] |
 				 (update_in_progress(r, t) ? RTC_A_UIP : 0));
@@ -616,17 +622,11 @@ static uint8_t read_data(struct rtc *r, unsigned idx, uint64_t t)
 
 static void write_data(struct rtc *r, unsigned idx, uint8_t val, uint64_t t)
 {
-	switch (idx) {
-	case RTC_SECONDS:
-	case RTC_MINUTES:
-	case RTC_HOURS:
-	case RTC_DAY_OF_WEEK:
-	case RTC_DATE_OF_MONTH:
-	case RTC_MONTH:
-	case RTC_YEAR:
-	case RTC_CENTURY:
+	if (is_clock_reg(idx)) {
 		write_clock(r, idx, val, t);
-		break;
+		return;
+	}
+	switch (idx) {
 	case RTC_REG_A:
 		write_reg_a(r, val, t);
 		break;

@@ -1,5 +1,6 @@
 /* A VM's ACPI tables in guest memory; see loaders/acpi_tables.h.
  * Section and table numbers: ACPI 6.5. */
+#include "lib/errmsg.h"
 #include "loaders/acpi_tables.h"
 
 /* System Description Table Header (5.2.6). */
@@ -157,19 +158,7 @@ struct layout {
 	uint32_t dsdt_len, madt_len;
 };
 
-static void fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
-static void fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Guest tables sit at arbitrary alignment: store byte-wise, little-endian. */
 static void wr16(uint8_t *p, uint16_t v)
@@ -680,19 +669,19 @@ static int check_cpus_irqs(const struct acpi_config *cfg, char *err,
 			   size_t errlen)
 {
 	if (cfg->ncpus < 1 || cfg->ncpus > ACPI_MAX_CPUS) {
-		fail(err, errlen, "ACPI: %u vCPUs, the MADT describes 1 to %u",
+		seterr(err, errlen, "ACPI: %u vCPUs, the MADT describes 1 to %u",
 		     cfg->ncpus, ACPI_MAX_CPUS);
 		return -1;
 	}
 	if (cfg->lapic_addr > 0xFFFFFFFFu || cfg->ioapic_addr > 0xFFFFFFFFu) {
-		fail(err, errlen, "ACPI: LAPIC 0x%llx or I/O APIC 0x%llx is "
+		seterr(err, errlen, "ACPI: LAPIC 0x%llx or I/O APIC 0x%llx is "
 		     "above 4 GiB", (unsigned long long)cfg->lapic_addr,
 		     (unsigned long long)cfg->ioapic_addr);
 		return -1;
 	}
 	/* With 8259s the SCI is an ISA IRQ; 0 is the PIT, 2 the cascade. */
 	if (cfg->sci_irq == 0 || cfg->sci_irq == 2 || cfg->sci_irq > 15) {
-		fail(err, errlen, "ACPI: SCI on IRQ %u, want an ISA IRQ other "
+		seterr(err, errlen, "ACPI: SCI on IRQ %u, want an ISA IRQ other "
 		     "than 0 and 2", cfg->sci_irq);
 		return -1;
 	}
@@ -702,18 +691,18 @@ static int check_cpus_irqs(const struct acpi_config *cfg, char *err,
 static int check_pm(const struct acpi_config *cfg, char *err, size_t errlen)
 {
 	if (!cfg->pm1a_evt_port || !cfg->pm1a_cnt_port) {
-		fail(err, errlen, "ACPI: PM1a event and control blocks are "
+		seterr(err, errlen, "ACPI: PM1a event and control blocks are "
 		     "required (ports 0x%x, 0x%x)", cfg->pm1a_evt_port,
 		     cfg->pm1a_cnt_port);
 		return -1;
 	}
 	if (cfg->smi_cmd_port && cfg->acpi_enable == cfg->acpi_disable) {
-		fail(err, errlen, "ACPI: ACPI_ENABLE and ACPI_DISABLE are both "
+		seterr(err, errlen, "ACPI: ACPI_ENABLE and ACPI_DISABLE are both "
 		     "0x%x", cfg->acpi_enable);
 		return -1;
 	}
 	if (cfg->slp_typ_s5 > SLP_TYP_MAX) {
-		fail(err, errlen, "ACPI: SLP_TYP %u for S5 does not fit in 3 "
+		seterr(err, errlen, "ACPI: SLP_TYP %u for S5 does not fit in 3 "
 		     "bits", cfg->slp_typ_s5);
 		return -1;
 	}
@@ -727,12 +716,12 @@ static int check_rsdp(const struct guest_mem *mem,
 
 	if (a % 16 || a < ACPI_RSDP_AREA_START ||
 	    a > ACPI_RSDP_AREA_END - ACPI_RSDP_LEN) {
-		fail(err, errlen, "ACPI: RSDP at 0x%llx is not on a 16-byte "
+		seterr(err, errlen, "ACPI: RSDP at 0x%llx is not on a 16-byte "
 		     "boundary in 0xe0000-0xfffff", (unsigned long long)a);
 		return -1;
 	}
 	if (a + ACPI_RSDP_LEN > mem->size) {
-		fail(err, errlen, "ACPI: RSDP at 0x%llx is beyond guest memory "
+		seterr(err, errlen, "ACPI: RSDP at 0x%llx is beyond guest memory "
 		     "(0x%llx bytes)", (unsigned long long)a,
 		     (unsigned long long)mem->size);
 		return -1;
@@ -747,13 +736,13 @@ static int check_region(const struct guest_mem *mem,
 	uint64_t a = cfg->tables_gpa, n = cfg->tables_size;
 
 	if (!gmem_is_ram(mem, a, n)) {
-		fail(err, errlen, "ACPI tables at 0x%llx-0x%llx are not in "
+		seterr(err, errlen, "ACPI tables at 0x%llx-0x%llx are not in "
 		     "guest RAM (0x%llx bytes)", (unsigned long long)a,
 		     (unsigned long long)(a + n), (unsigned long long)mem->size);
 		return -1;
 	}
 	if (need > n) {
-		fail(err, errlen, "ACPI tables need 0x%llx bytes, 0x%llx-0x%llx "
+		seterr(err, errlen, "ACPI tables need 0x%llx bytes, 0x%llx-0x%llx "
 		     "has 0x%llx", (unsigned long long)need,
 		     (unsigned long long)a, (unsigned long long)(a + n),
 		     (unsigned long long)n);
@@ -761,7 +750,7 @@ static int check_region(const struct guest_mem *mem,
 	}
 	/* The RSDT and the FADT's 32-bit fields hold 32-bit addresses. */
 	if (a + need > GiB(4)) {
-		fail(err, errlen, "ACPI tables at 0x%llx-0x%llx are not below "
+		seterr(err, errlen, "ACPI tables at 0x%llx-0x%llx are not below "
 		     "4 GiB", (unsigned long long)a,
 		     (unsigned long long)(a + need));
 		return -1;
@@ -779,7 +768,7 @@ int acpi_build(struct guest_mem *mem, const struct acpi_config *cfg,
 	if (used)
 		*used = 0;
 	if (!mem || !cfg) {
-		fail(err, errlen, "ACPI: no guest memory or configuration");
+		seterr(err, errlen, "ACPI: no guest memory or configuration");
 		return -1;
 	}
 	/* Everything is checked before the first byte is written. */
