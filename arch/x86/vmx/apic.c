@@ -93,7 +93,7 @@ static void deliver_init(struct vcpu *to)
 		return;
 	to->state = VCPU_WAIT_SIPI;
 	vlapic_reset(&x->lapic);
-	x->nmi_pending = x->exc_pending = false;
+	x->nmi_pending = x->exc_pending = x->extint_msg = false;
 	x->idt_info = 0;
 	x->events = true;
 }
@@ -129,10 +129,17 @@ static void deliver(struct vm *vm, struct vcpu *to, uint32_t icr, bool level)
 			vcpu_wake(to);
 		}
 		break;
+	case APIC_ICR_DM_EXTINT:
+		/* From an I/O APIC entry in ExtINT mode (virtual wire through
+		 * the I/O APIC): the CPU acknowledges the 8259 for the vector
+		 * (event.c). The ICR itself cannot send ExtINT (SDM 11.6.1). */
+		if (!(icr & APIC_ICR_SHORTHAND)) {
+			to_vmx(to)->extint_msg = true;
+			kick(to);
+		}
+		break;
 	default:
-		/* SMI (no SMM in a Vireo guest); ExtINT, which the ICR does not
-		 * support (SDM 11.6.1) and an I/O APIC entry in ExtINT mode
-		 * would need the PIC's acknowledge through that entry. */
+		/* SMI: no SMM in a Vireo guest. */
 		pr_debug("vm %s: interrupt message 0x%x to vCPU %u with delivery mode %u "
 			 "ignored\n", vm->name, icr, to->id, (icr >> 8) & 7);
 		break;

@@ -140,14 +140,16 @@ void vmx_apicv_sync(struct vmx_vcpu *x)
 }
 
 /* Writes that can change what this APIC should deliver next: an IPI to
- * itself, EOI, TPR, software enable, and ESR (an error may raise the
- * error LVT). The rest (LVTs, timer, LDR, DFR, ICR high) leave RVI, SVI
- * and the EOI-exit bitmap as they are. */
+ * itself, EOI, TPR, software enable, ESR (an error may raise the error
+ * LVT), and LINT0 (unmasking ExtINT while the 8259 already requests: the
+ * pin is level-sensitive). The rest (other LVTs, timer, LDR, DFR, ICR
+ * high) leave RVI, SVI and the EOI-exit bitmap as they are. */
 static bool write_may_deliver(uint32_t offset)
 {
 	switch (offset & 0xFF0) {
 	case APIC_OFFSET_ICR_LOW: case APIC_OFFSET_SELF_IPI: case APIC_OFFSET_EOI:
 	case APIC_OFFSET_TPR: case APIC_OFFSET_SVR: case APIC_OFFSET_ESR:
+	case APIC_OFFSET_LINT0_LVT:
 		return true;
 	default:
 		return false;

@@ -186,7 +186,12 @@ static bool try_nmi(struct vmx_vcpu *x)
  * external interrupt pin does. Both APIC paths inject it themselves. */
 static bool extint_ready(struct vcpu *v, struct vmx_vcpu *x)
 {
-	return vlapic_accepts_extint(&x->lapic) && pc_extint_pending(v->vm);
+	if (!vlapic_accepts_extint(&x->lapic) && !x->extint_msg)
+		return false;
+	if (pc_extint_pending(v->vm))
+		return true;
+	x->extint_msg = false;          /* the 8259 has nothing any more */
+	return false;
 }
 
 static bool try_extint(struct vcpu *v, struct vmx_vcpu *x, bool injected)
@@ -199,6 +204,7 @@ static bool try_extint(struct vcpu *v, struct vmx_vcpu *x, bool injected)
 		vmx_set_proc_ctls(x, CPU_BASED_INTR_WINDOW_EXITING, 0);
 		return true;
 	}
+	x->extint_msg = false;
 	vec = pc_extint_ack(v->vm);
 	if (vec < 0)
 		return false;

@@ -209,7 +209,7 @@ void arch_vcpu_reset(struct vcpu *v)
 	vmptrld((uint64_t)(uintptr_t)x->vmcs);
 	vmx_cpu.loaded = v;
 	memset(&x->regs, 0, sizeof(x->regs));
-	x->events = x->nmi_pending = x->exc_pending = false;
+	x->events = x->nmi_pending = x->exc_pending = x->extint_msg = false;
 	x->idt_info = 0;
 	x->last_len = 0;
 	memset(x->eoi_exit, 0, sizeof(x->eoi_exit));

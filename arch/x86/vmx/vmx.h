@@ -68,6 +68,7 @@ struct vmx_vcpu {
 	 * when it is clear. */
 	bool events;
 	bool nmi_pending;
+	bool extint_msg;              /* an I/O APIC sent ExtINT: ask the 8259 */
 	bool exc_pending;
 	uint8_t exc_vector;
 	bool exc_has_error;
