@@ -8,9 +8,10 @@
 # --native boots each scenario's kernel directly on Bochs, without Vireo
 # (tools/mkiso.sh --native, ./vireo boot-iso --smp N; the guest gets cpus=N
 # on its command line), for the scenarios marked NATIVE=1; it checks the
-# exit status, RESULT: PASS and that no FAIL line appears, nothing more:
-# natively a guest may skip() what Bochs gets wrong or only a hypervisor
-# provides. Others print "SKIP name".
+# exit status (NATIVE_RC when the scenario sets it, else RC), RESULT: PASS
+# and that no FAIL line appears, nothing more: natively a guest may skip()
+# what Bochs gets wrong or only a hypervisor provides. Others print
+# "SKIP name".
 # Environment: BUILD (build), VIREO (./vireo), GUEST_TEST_JOBS (2 in
 # parallel), GUEST_TEST_TIMEOUT (seconds per scenario given to --timeout, 180).
 # Prints "PASS name" / "FAIL name (reason)" (+ log tail) per scenario and
@@ -25,10 +26,12 @@ G=$BUILD/guests
 OUT=$BUILD/guest-tests
 
 SCENARIOS="realmode cpuid hypercall hypercall64 portio portio64 msr msr64 exceptions exceptions64
-	lapic mbinfo cmdline4k fpu pattern overrun pcmem triple garbage smp2 smp4 smp2x2apic
+	lapic mbinfo cmdline4k console fpu pattern overrun pcmem triple garbage smp2 smp4 smp2x2apic
 	timer timer64 timer-x2apic ipi4 ipi4-x2apic evinject idle
 	timer-soft timer64-soft timer-x2apic-soft ipi4-soft ipi4-x2apic-soft evinject-soft idle-soft
-	reinject reinject-soft reinject-int lapic-soft"
+	reinject reinject-soft reinject-int lapic-soft
+	pit pit-soft pic pic-soft rtc acpi ioapic ioapic-soft ioapicsmp ioapicsmp-soft pci pci64 uart
+	reset reset-acpi reset-kbc reset-stop resetloop"
 
 # Lines no scenario may print: a failed check or a failed RESULT.
 FORBID_DEFAULT=('^(\[[^]]*\] )?FAIL ' 'RESULT: FAIL')
@@ -100,6 +103,16 @@ sc_cmdline4k() { # a 4000-character guest command line (the limit was 255)
 	pad=$(printf 'x%.0s' $(seq 4000))
 	single mbinfo --append "padlen=4000 pad=$pad"
 	REQUIRE+=('ok cmdline-image-path-first' 'ok long-cmdline-pad-present' 'ok long-cmdline-intact')
+}
+sc_console() { # typed console input reaches the focused VM; Ctrl-A n moves the focus
+	printf 'abc\001nxyz' >"$D/input"
+	ARGS=(--kernel "$G/console.elf" -m 32M --name first --append expect=abc
+		--kernel "$G/console.elf" -m 32M --name second --append "expect=xyz irq=1"
+		--console-input "$D/input")
+	RC="0"
+	REQUIRE=('console input goes to VM first' 'console input goes to VM second'
+		'^\[first\] ok console-input-received' '^\[second\] ok console-input-received'
+		'^\[second\] ok console-input-interrupt' '^\[first\] RESULT: PASS' '^\[second\] RESULT: PASS')
 }
 sc_fpu() {
 	vm_file "$D/fpu-a.vm" name=fpu-a "kernel=$G/fpu.elf" memory=32M cpus=1 cmdline=seed=1
@@ -276,8 +289,182 @@ sc_reinject-int() {
 	ok_lines ram-above-1g int-n-delivered-once int-n-frame-on-new-stack int-n-again-on-mapped-stack
 }
 
+# ---- the PC platform (guests/tests/{pit,pic,rtc,acpi,ioapic,ioapicsmp,pci,
+# uart,reset}.c, helpers in guests/lib/pc.c): 8254, 8259 pair and ExtINT,
+# RTC, ACPI tables and PM registers, the I/O APIC with a level-triggered
+# source and several CPUs, PCI configuration space, COM1's interrupts, reset
+# and power-off. NATIVE=1 as above; natively a guest
+# skip()s what only Vireo's platform has (its exact tables, the 0x600 PM
+# block, S5 type 7), and NATIVE_RC gives the native exit status where the
+# guest cannot power Bochs off the way it powers a Vireo VM off.
+sc_pit() {
+	single pit
+	NATIVE=1
+	REQUIRE+=("$APICV_ON")
+	ok_lines latch-count-decreasing latch-count-rate latch-holds-value readback-status-mode2-lohi-loaded \
+		readback-count-decreasing second-latch-ignored-until-read bcd-count-valid-digits bcd-count-rate \
+		mode2-count-in-1-to-n mode2-count-spans-period mode0-interrupt-at-terminal-count \
+		mode0-terminal-count-time mode0-one-interrupt-only mode3-out-toggles mode3-irq0-ticks mode3-irq0-rate \
+		lapic-starts-software-disabled lint0-extint-unmasked lint1-nmi pic-imr-readback \
+		pic-irq0-ticks pic-irq0-rate pic-isr-irq0-in-handler pic-masked-no-interrupt \
+		pic-irr-latched-while-masked pic-latched-irq-delivered-on-unmask \
+		irq0-override-gsi2 ioapic-irq0-ticks ioapic-irq0-rate ioapic-masked-no-interrupt pic-silent-while-masked \
+		ch2-out2-low-before-terminal-count ch2-gate-low-holds-count ch2-gate-high-counts ch2-out2-rises \
+		ch2-tsc-khz-vs-cpuid-0x40000010
+	FORBID+=('^(\[[^]]*\] )?skip ')
+}
+sc_pic() {
+	single pic
+	NATIVE=1
+	REQUIRE+=("$APICV_ON")
+	ok_lines imr-readback elcr-reserved-bits-read-0 elcr-cleared poll-reports-irq0 poll-sets-isr-like-inta \
+		eoi-after-poll-clears-isr poll-nothing-pending no-interrupt-left-after-poll specific-eoi-ticks-continue \
+		specific-eoi-clears-isr isr-set-in-handler priority-irq0-before-irq8 set-priority-ir0-lowest-irq8-first \
+		cascade-masked-holds-slave cascade-unmasked-releases-slave aeoi-ticks-continue-without-eoi \
+		aeoi-no-isr-bit-in-handler elcr-level-sci-arrives sci-isr-slave-ir1-and-cascade \
+		level-again-after-each-eoi-while-asserted level-again-at-once level-stops-once-tmr-sts-cleared \
+		extint-delivered-despite-tpr-0xf0 extint-not-in-lapic-isr lint0-masked-holds-extint \
+		lint0-unmasked-delivers-extint extint-wakes-hlt-with-apic-enabled ioapic-extint-delivery-mode \
+		lint0-masked-no-pic-interrupt apic-hw-disabled-pic-reaches-cpu no-spurious-irq7-or-irq15
+	FORBID+=('^(\[[^]]*\] )?skip ')
+}
+sc_rtc() {
+	single rtc
+	NATIVE=1
+	ok_lines regb-24h-bcd-no-interrupts regb-24h-bcd regd-vrt date-read-uip-protocol date-fields-valid-bcd \
+		date-reads-equal-or-one-second-apart day-of-week-matches-date year-plausible \
+		cmos-base-memory-640k cmos-extended-memory-copies-agree cmos-extended-memory-matches-ram \
+		cmos-above-16m-matches-ram pic-irq8-periodic-ticks pic-irq8-periodic-rate-1024hz \
+		pic-regc-irqf-pf-in-handler ioapic-irq8-periodic-ticks ioapic-irq8-periodic-rate-1024hz \
+		ioapic-regc-irqf-pf-in-handler regc-pf-without-pie regc-read-clears-pf regc-irqf-with-pie \
+		regc-read-clears-irqf irq8-first-interrupt irq8-held-while-regc-unread irq8-again-after-regc-read \
+		set-clears-uie century-set-time-reads-back century-uie-interrupt century-regc-irqf-uf-in-handler \
+		update-rolls-over-to-2100-01-01 alarm-00-00-00-at-midnight leap-set-time-reads-back leap-uie-interrupt \
+		leap-regc-irqf-uf-in-handler set-time-runs-on update-rolls-over-to-leap-day alarm-dont-care-every-second \
+		uie-second-interrupt uie-interrupts-one-second-apart uip-seen-before-update seconds-advance-by-one \
+		binary-set-time-reads-back binary-uie-interrupt binary-update-rolls-over-to-2029-01-01 alarm-mismatch-no-af \
+		h12-set-time-reads-back h12-uie-interrupt h12-pm-rolls-to-12-am-next-day noon-set-time-reads-back \
+		h12-am-rolls-to-12-pm index-nmi-bit-selects-same-register
+	FORBID+=('^(\[[^]]*\] )?skip ')
+}
+sc_acpi() { # ends through ACPI S5: status 0, "powered off"
+	single acpi --smp 2
+	NATIVE=1
+	NATIVE_RC="1"
+	RC="0"
+	REQUIRE+=('VM acpi stopped: powered off' 'powering off: PM1a_CNT 0x604 <- SLP_TYP 7 \| SLP_EN')
+	ok_lines rsdp-found-by-scan rsdp-at-0xf0000 rsdp-revision-2 rsdp-length-36 rsdp-extended-checksum \
+		rsdt-signature rsdt-checksum rsdt-not-in-available-ram xsdt-signature xsdt-checksum \
+		xsdt-not-in-available-ram rsdt-xsdt-list-the-same-tables \
+		madt-found madt-not-in-available-ram madt-lapic-address madt-pcat-compat \
+		cpuid-0xb-core-count-matches-fw-cfg madt-one-enabled-lapic-per-vcpu madt-lapic-ids-distinct \
+		madt-lists-bsp-apic-id madt-lapic-ids-0-to-n-1 madt-one-ioapic madt-ioapic-address \
+		madt-ioapic-gsi-base-0 madt-ioapic-id-matches-id-register ioapic-id-is-vcpu-count \
+		madt-override-irq0-gsi2 madt-override-irq0-conforming madt-override-sci-irq9-gsi9 \
+		madt-override-sci-level-active-high madt-lint1-nmi-all-cpus \
+		fadt-found fadt-not-in-available-ram fadt-revision-6 dsdt-signature dsdt-checksum \
+		dsdt-not-in-available-ram fadt-x-dsdt-matches-dsdt facs-signature facs-64-bytes-aligned \
+		facs-not-in-available-ram fadt-pm1a-evt-block fadt-pm1a-cnt-block fadt-pm-tmr-block fadt-sci-irq-9 \
+		fadt-no-smi-cmd fadt-pm1a-evt-0x600 fadt-pm1a-cnt-0x604 fadt-pm-tmr-0x608 fadt-x-pm1a-evt-matches \
+		fadt-x-pm1a-cnt-matches fadt-x-pm-tmr-matches fadt-reset-reg-io-0x60c fadt-reset-value-6 \
+		pm1-cnt-sci-en-already-set fadt-8042-flag-matches-port-0x64 fadt-legacy-devices \
+		pm-timer-24-bit pm-timer-monotonic pm-timer-counts pm-timer-3579545-hz \
+		dsdt-pci0-pnp0a03 dsdt-s5-package dsdt-s5-slp-typ-7
+	FORBID+=('^(\[[^]]*\] )?skip ')
+}
+sc_ioapic() { # a level-triggered SCI (PM timer overflow) through the I/O APIC
+	single ioapic
+	NATIVE=1
+	REQUIRE+=("$APICV_ON")
+	ok_lines sci-gsi9-level-active-high id-matches-madt id-is-vcpu-count version-0x20 max-redirection-entry-23 \
+		id-writable id-restored all-entries-masked-at-start rte-readback-read-only-bits-zero rte-rewritten \
+		ioregsel-readback tmr-sts-write-1-clears sci-level-interrupt-arrives tmr-sts-set-in-handler \
+		remote-irr-set-in-handler lapic-tmr-set-for-level-vector level-redelivered-after-eoi-while-asserted \
+		level-redelivered-at-once remote-irr-set-again no-interrupt-after-tmr-sts-cleared \
+		remote-irr-clear-after-eoi tmr-sts-clear-after-handler tmr-sts-set-again pm1-sts-write-0-keeps-tmr-sts \
+		pm1-sts-high-byte-write-keeps-tmr-sts masked-level-not-delivered \
+		masked-remote-irr-clear masked-level-delivered-on-unmask unmasked-level-delivered-once \
+		eoi-register-clears-remote-irr remote-irr-clear-at-end physical-dest-self-delivered \
+		physical-dest-absent-not-delivered physical-broadcast-0xff-delivered logical-dest-match-delivered \
+		logical-dest-mismatch-not-delivered lowest-priority-logical-delivered \
+		inverted-polarity-level-asserts-on-idle-line
+	FORBID+=('^(\[[^]]*\] )?skip ')
+}
+sc_ioapicsmp() { # I/O APIC destinations with 2 CPUs, and a level interrupt EOId by CPU 1
+	single ioapicsmp --smp 2
+	NATIVE=1
+	REQUIRE+=("$APICV_ON")
+	ok_lines cpu1-up physical-dest-cpu1-only logical-both-cpus-take-each physical-broadcast-both-cpus \
+		lowest-priority-each-taken-once lowest-priority-avoids-higher-tpr level-to-cpu1-arrives level-not-on-bsp \
+		level-remote-irr-set-on-cpu1 level-again-after-cpu1-eoi-while-asserted level-again-at-once \
+		cpu1-eoi-clears-remote-irr
+	FORBID+=('^(\[[^]]*\] )?skip ')
+}
+sc_pci() {
+	single "${1:-pci}"
+	NATIVE=1
+	ok_lines config-address-readback config-address-readback-disabled config-data-all-ones-when-disabled \
+		host-bridge-00.0-present host-bridge-8086-1237 host-bridge-class-060000 host-bridge-header-type-0 \
+		isa-bridge-01.0-present isa-bridge-8086-7000 isa-bridge-class-060100 isa-bridge-header-multi-function \
+		absent-functions-read-all-ones exactly-two-functions-on-bus-0 isa-bridge-functions-1-7-absent \
+		other-buses-empty 00.0-ids-read-only 00.0-class-revision-read-only 00.0-header-type-read-only \
+		00.1-ids-read-only 00.1-class-revision-read-only 00.1-header-type-read-only word-and-byte-reads-agree \
+		pirqrc-byte-write-changes-one-byte pirqrc-restored cf9-sys-rst-alone-no-reset cf9-readback
+	FORBID+=('^(\[[^]]*\] )?skip ')
+}
+sc_pci64() { sc_pci pci64; }
+sc_uart() { # no native variant: Bochs' 16550 interrupts differ from the chip's (guests/tests/uart.c)
+	single uart
+	ok_lines iir-no-interrupt-pending no-interrupt-while-out2-clear out2-releases-thre-interrupt-once \
+		iir-thre-in-handler iir-read-retires-thre thr-write-raises-thre-again iir-thre-after-thr-write \
+		loopback-lsr-data-ready loopback-byte-received loopback-iir-received-data-first \
+		loopback-iir-thre-after-rbr-read loopback-iir-thre-retired-by-iir-read loopback-msr-mirrors-mcr \
+		loopback-no-interrupt-on-irq4 rx-data-interrupt-once rx-iir-received-data rx-byte-read-in-handler \
+		line-status-interrupt-once line-status-iir overrun-in-lsr lsr-read-clears-overrun \
+		overrun-rbr-holds-newer-byte fifo-iir-received-data-at-trigger fifo-bytes-in-order \
+		fifo-empty-after-reads fifo-character-timeout-below-trigger fifo-timeout-retired-by-reads \
+		fifo-off-iir-bits-clear scratch-register lcr-readback divisor-latch-readback ier-readback-low-nibble \
+		lsr-thre-temt-idle modem-status-none-pending modem-status-iir-after-dsr-change msr-dsr-and-delta-dsr \
+		msr-read-retires-modem-status msr-trailing-edge-ri ioapic-thre-interrupt-once ioapic-iir-thre-in-handler
+	FORBID+=('^(\[[^]]*\] )?skip ')
+}
+# reset: first boot leaves markers and resets, the second checks them and
+# powers off (guests/tests/reset.c); via=acpi|kbc picks the reset path
+sc_reset() { # sc_reset [acpi|kbc]
+	local via=${1:-cf9} by
+	case $via in
+	acpi) by='ACPI reset register' ;;
+	kbc) by='8042|keyboard controller' ;;
+	*) by='reset control register 0xCF9' ;;
+	esac
+	single reset --append "via=$via"
+	NATIVE=1
+	NATIVE_RC="1"
+	RC="0"
+	REQUIRE+=('^(\[[^]]*\] )?first boot: leaving markers' "^(\\[[^]]*\\] )?resetting via $via\$"
+		"VM reset: reset by ($by).*, restarting" '^(\[[^]]*\] )?second boot after reset$'
+		'VM reset stopped: powered off')
+	ok_lines cmos-marker-written cmos-memory-survives-reset image-loaded-afresh ioapic-entry-back-at-reset-value \
+		ram-cleared cmos-memory-size-kept cmos-marker-cleared
+	FORBID+=('^(\[[^]]*\] )?skip ' 'reset loop')
+}
+sc_reset-acpi() { sc_reset acpi; NATIVE=0; } # Bochs' FADT (revision 1) has no reset register
+sc_reset-kbc() { sc_reset kbc; NATIVE=0; } # natively Bochs' BIOS triple-faults after the 8042 reset (a WRMSR)
+sc_reset-stop() { # --on-reset stop: the reset ends the VM (not a crash: result 0)
+	single reset --append via=cf9 --on-reset stop
+	RC="0"
+	REQUIRE=('^(\[[^]]*\] )?first boot: leaving markers' 'VM reset stopped: reset \(reset control register 0xCF9\).*stops on reset')
+	FORBID+=('second boot' 'restarting' 'RESULT: PASS')
+}
+sc_resetloop() { # a guest that always resets: the 9th reset ends it as a crash
+	single reset --append loop=1
+	RC="126"
+	REQUIRE=('reset loop: booted, resetting again' 'VM reset: reset by reset control register 0xCF9, restarting'
+		'VM reset stopped: reset loop: stopped after 8 resets')
+}
+
 # NAME-soft: the same with Vireo's APIC virtualization off
-for _n in lapic timer timer64 timer-x2apic ipi4 ipi4-x2apic evinject idle reinject; do
+for _n in lapic timer timer64 timer-x2apic ipi4 ipi4-x2apic evinject idle reinject pit pic ioapic ioapicsmp; do
 	eval "sc_$_n-soft() { sc_$_n; NATIVE=0; ARGS+=(--hv-append apicv=0); FORBID+=(\"unknown option 'apicv'\");
 		REQUIRE=(\"\${REQUIRE[@]/#\$APICV_ON/\$APICV_OFF}\"); }"
 done
@@ -312,7 +499,7 @@ run_one() {
 	D=$OUT/$name.d
 	rm -rf "$D"
 	mkdir -p "$D"
-	ARGS=() RC="" REQUIRE=() FORBID=("${FORBID_DEFAULT[@]}") NATIVE=0
+	ARGS=() RC="" REQUIRE=() FORBID=("${FORBID_DEFAULT[@]}") NATIVE=0 NATIVE_RC=""
 	"sc_$name"
 	local t0=$SECONDS rc
 	if [ "$NATIVE_RUN" = 1 ]; then
@@ -322,6 +509,7 @@ run_one() {
 		fi
 		run_native
 		rc=$?
+		[ -z "$NATIVE_RC" ] || RC=$NATIVE_RC
 	else
 		{
 			printf '$ %s run --timeout %s' "$VIREO" "$TMO"
