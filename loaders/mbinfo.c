@@ -2,29 +2,32 @@
 #include "loaders/mbinfo.h"
 #include "lib/errmsg.h"
 #include "loaders/le.h"
+#include "loaders/pc_layout.h"
 
 struct mmap_range {
 	uint64_t base, len;
 	uint32_t type;
 };
 
-/* The guest's physical map (mirrors the EPT layout and device models):
- * low RAM minus the EBDA, BIOS area, high RAM, IOAPIC and LAPIC pages. */
+/* The guest's physical map, from the one layout (loaders/pc_layout.h):
+ * low RAM below the ACPI tables' reserved kilobyte, the BIOS ROM area,
+ * high RAM, the I/O APIC and local APIC pages. */
 static int build_mmap(uint64_t size, struct mmap_range *r)
 {
 	int n = 0;
-	uint64_t low = size < 0x9FC00 ? size : 0x9FC00;
+	uint64_t low = size < PC_ACPI_TABLES ? size : PC_ACPI_TABLES;
 
 	r[n++] = (struct mmap_range){ 0, low, MBI_MMAP_AVAILABLE };
-	if (size >= 0xA0000)
-		r[n++] = (struct mmap_range){ 0x9FC00, 0x400, MBI_MMAP_RESERVED };
-	r[n++] = (struct mmap_range){ 0xF0000, 0x10000, MBI_MMAP_RESERVED };
+	if (size >= PC_VGA_BASE)
+		r[n++] = (struct mmap_range){ PC_ACPI_TABLES, PC_ACPI_TABLES_SIZE,
+					      MBI_MMAP_RESERVED };
+	r[n++] = (struct mmap_range){ PC_RSDP, GMEM_HOLE_END - PC_RSDP, MBI_MMAP_RESERVED };
 	if (size > GMEM_HOLE_END)
 		r[n++] = (struct mmap_range){ GMEM_HOLE_END,
 					      size - GMEM_HOLE_END,
 					      MBI_MMAP_AVAILABLE };
-	r[n++] = (struct mmap_range){ 0xFEC00000, 0x1000, MBI_MMAP_RESERVED };
-	r[n++] = (struct mmap_range){ 0xFEE00000, 0x1000, MBI_MMAP_RESERVED };
+	r[n++] = (struct mmap_range){ PC_IOAPIC_BASE, 0x1000, MBI_MMAP_RESERVED };
+	r[n++] = (struct mmap_range){ PC_LAPIC_BASE, 0x1000, MBI_MMAP_RESERVED };
 	return n;
 }
 

@@ -5,6 +5,7 @@
 #include "lib/errmsg.h"
 #include "loaders/le.h"
 #include "loaders/mbinfo.h"
+#include "loaders/pc_layout.h"
 
 #define MB_HEADER_MIN   12	/* magic, flags, checksum */
 #define MB_HEADER_AOUT  32	/* ... plus the five address fields */
@@ -223,7 +224,7 @@ static uint64_t place_info(const struct guest_mem *mem, uint64_t used_lo,
 {
 	uint64_t lo = MB_INFO_LOW_GPA, hi = MB_INFO_LOW_GPA + size;
 
-	if (hi <= 0x9FC00 && gmem_is_ram(mem, lo, size) &&
+	if (hi <= PC_ACPI_TABLES && gmem_is_ram(mem, lo, size) &&
 	    (hi <= used_lo || lo >= used_hi))
 		return lo;
 	return place(used_hi, size);
