@@ -19,11 +19,15 @@ struct console_route {
 	struct console_in in;
 	struct vtimer poll;
 	uint64_t period;         /* host TSC ticks between polls */
+	uint64_t min_gap;        /* guest-driven looks: at most one per this */
+	uint64_t last_poll;
 };
 
 void console_route_start(struct console_route *r, struct vm **vms, int nvms);
 void console_route_stop(struct console_route *r);
-/* Read the console now and feed the VMs' UARTs (a guest polls its UART). */
+/* Read the console now and feed the VMs' UARTs. */
 void console_route_poll(struct console_route *r);
+/* The same when a guest polls its UART, at most every 100 us. */
+void console_route_poll_soon(struct console_route *r);
 
 #endif

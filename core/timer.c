@@ -14,6 +14,17 @@ void vtimer_init(struct vtimer *t, vtimer_fn fire, void *opaque, const void *own
 	t->next = 0;
 }
 
+static void update_next_fg(struct timer_queue *q)
+{
+	q->next_fg = 0;
+	for (const struct vtimer *t = q->head; t; t = t->next) {
+		if (!t->background) {
+			q->next_fg = t->deadline;
+			break;
+		}
+	}
+}
+
 void timerq_disarm(struct timer_queue *q, struct vtimer *t)
 {
 	struct vtimer **pp;
@@ -30,6 +41,7 @@ void timerq_disarm(struct timer_queue *q, struct vtimer *t)
 	}
 	t->armed = false;
 	t->next = 0;
+	update_next_fg(q);
 }
 
 void timerq_arm(struct timer_queue *q, struct vtimer *t, uint64_t deadline)
@@ -46,6 +58,7 @@ void timerq_arm(struct timer_queue *q, struct vtimer *t, uint64_t deadline)
 	t->armed = true;
 	t->next = *pp;
 	*pp = t;
+	update_next_fg(q);
 }
 
 unsigned timerq_run(struct timer_queue *q, uint64_t now)
@@ -59,18 +72,11 @@ unsigned timerq_run(struct timer_queue *q, uint64_t now)
 		q->changed = true;
 		t->armed = false;
 		t->next = 0;
+		update_next_fg(q);
 		t->fire(t, now);
 		n++;
 	}
 	return n;
-}
-
-uint64_t timerq_next_foreground(const struct timer_queue *q)
-{
-	for (const struct vtimer *t = q->head; t; t = t->next)
-		if (!t->background)
-			return t->deadline;
-	return 0;
 }
 
 bool timerq_owner_armed(const struct timer_queue *q, const void *owner)

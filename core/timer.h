@@ -26,6 +26,7 @@ struct vtimer {
 
 struct timer_queue {
 	struct vtimer *head;     /* earliest deadline first */
+	uint64_t next_fg;        /* deadline of the first foreground timer, 0 none */
 	bool changed;            /* the head moved: re-program the wake-up */
 };
 
@@ -38,8 +39,12 @@ static inline uint64_t timerq_next(const struct timer_queue *q)
 {
 	return q->head ? q->head->deadline : 0;
 }
-/* Deadline of the first timer that is not background, or 0. */
-uint64_t timerq_next_foreground(const struct timer_queue *q);
+/* Deadline of the first timer that is not background, or 0 (kept up to
+ * date by every change: the VM-entry path reads it at each exit). */
+static inline uint64_t timerq_next_foreground(const struct timer_queue *q)
+{
+	return q->next_fg;
+}
 /* Fire every timer whose deadline is <= now, in deadline order (a
  * callback may re-arm its timer). Returns how many fired. */
 unsigned timerq_run(struct timer_queue *q, uint64_t now);

@@ -182,7 +182,7 @@ static const struct pit8254_ops pit_ops = {
 static void uart_rx_poll(void *opaque)
 {
 	(void)opaque;
-	console_route_poll(this_pcpu()->console);
+	console_route_poll_soon(this_pcpu()->console);
 }
 
 static const struct uart16550_ops uart_ops = {

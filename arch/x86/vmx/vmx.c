@@ -373,6 +373,15 @@ static inline int after_exit(struct vmx_vcpu *x, struct vcpu *v, enum exit_actio
 	return prepare_entry(x, v);
 }
 
+#define IDT_VECTORING_EXITS ((1ULL << EXIT_REASON_EXCEPTION_NMI) |                \
+			     (1ULL << EXIT_REASON_EXTERNAL_INTERRUPT) |            \
+			     (1ULL << EXIT_REASON_TRIPLE_FAULT) |                  \
+			     (1ULL << EXIT_REASON_TASK_SWITCH) |                   \
+			     (1ULL << EXIT_REASON_APIC_ACCESS) |                   \
+			     (1ULL << EXIT_REASON_EPT_VIOLATION) |                 \
+			     (1ULL << EXIT_REASON_EPT_MISCONFIG) |                 \
+			     (1ULL << EXIT_REASON_PREEMPTION_TIMER))
+
 static inline bool read_exit_reason(struct vmx_vcpu *x, struct vcpu *v)
 {
 	v->launched = true;
@@ -381,7 +390,12 @@ static inline bool read_exit_reason(struct vmx_vcpu *x, struct vcpu *v)
 		report_failed_entry_exit(v, x->exit_reason);
 		return false;
 	}
-	vmx_read_idt_vectoring(x);
+	/* Only these exits can cut an event's delivery short (SDM 27.2.4);
+	 * instruction exits (CPUID, I/O, MSRs, ...) happen at instruction
+	 * boundaries, so their IDT-vectoring information is never valid. */
+	if ((x->exit_reason & EXIT_REASON_BASIC_MASK) < 64 &&
+	    ((1ULL << (x->exit_reason & EXIT_REASON_BASIC_MASK)) & IDT_VECTORING_EXITS))
+		vmx_read_idt_vectoring(x);
 	return true;
 }
 
