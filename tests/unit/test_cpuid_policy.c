@@ -245,6 +245,19 @@ static void test_timing_leaves(void **state)
 	r = apply(0x15, 0, all_ones, &vi);
 	assert_int_equal((uint64_t)r.ecx * r.ebx / r.eax, 49998000ull);   /* TSC Hz */
 	assert_int_equal(r.ecx, 100000000u);                          /* APIC clock */
+	/* Reduced (49998/100000 = 24999/50000), and crystal_khz * EBX fits
+	 * in 32 bits, as Linux computes it. */
+	assert_int_equal(r.eax, 50000);
+	assert_int_equal(r.ebx, 24999);
+	assert_true((uint64_t)(r.ecx / 1000) * r.ebx <= 0xffffffffull);
+	/* Vireo's own choice: the APIC timer at the TSC rate gives 1/1. */
+	vi.apic_khz = vi.tsc_khz = 2999999;
+	r = apply(0x15, 0, all_ones, &vi);
+	assert_int_equal(r.eax, 1);
+	assert_int_equal(r.ebx, 1);
+	assert_int_equal(r.ecx, 2999999000u);
+	vi.apic_khz = 100000;
+	vi.tsc_khz = 49998;
 	r = apply(0x16, 0, all_ones, &vi);
 	assert_int_equal(r.eax, 49);
 	assert_int_equal(r.ebx, 49);
@@ -256,7 +269,7 @@ static void test_timing_leaves(void **state)
 	/* also above a small host range */
 	vi.host_max_basic = 0xd;
 	r = apply(0x15, 0, all_ones, &vi);
-	assert_int_equal(r.ebx, 49998);
+	assert_int_equal(r.ebx, 24999);
 }
 
 /* Every CPUID bit that promises an MSR, with what Vireo does about it.

@@ -16,12 +16,12 @@
 #include "lib/printk.h"
 
 /* The LAPIC timer's input clock that guests are told about (CPUID 0x15
- * crystal, 0x16 bus, 0x40000010 EBX): 100 MHz, independent of the host. */
-#define APIC_TIMER_KHZ 100000u
-
+ * crystal, 0x16 bus, 0x40000010 EBX): the TSC's own rate, so that the
+ * TSC/crystal ratio of leaf 0x15 is exactly 1 and timer counts convert to
+ * TSC ticks without rounding. */
 uint64_t vmx_apic_timer_khz(void)
 {
-	return APIC_TIMER_KHZ;
+	return vmx_cpu.tsc_khz;
 }
 
 uint64_t vmx_guest_tsc(const struct vmx_vcpu *x)
@@ -277,7 +277,7 @@ void vmx_apic_init(struct vcpu *v)
 
 	vtimer_init(&x->apic_timer, apic_timer_fired, v, v->vm);
 	vlapic_init(&x->lapic, v->id, x->apic_page, &lapic_ops, v);
-	vlapic_set_clock(&x->lapic, vmx_cpu.tsc_khz, APIC_TIMER_KHZ);
+	vlapic_set_clock(&x->lapic, vmx_cpu.tsc_khz, vmx_apic_timer_khz());
 }
 
 void vmx_apic_destroy(struct vcpu *v)

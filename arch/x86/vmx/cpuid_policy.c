@@ -82,16 +82,36 @@ static void leaf_7(uint32_t subleaf, struct cpuid_regs *r)
 		    CPUID_7_EDX_CORE_CAP | CPUID_7_EDX_SSBD);
 }
 
+static uint32_t gcd(uint32_t a, uint32_t b)
+{
+	while (b) {
+		uint32_t t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
 /* Leaves 0x15 and 0x16 (SDM Vol. 2A CPUID): the TSC as crystal x EBX /
  * EAX, with the crystal being the local APIC timer's clock; and the base,
  * maximum and bus frequencies in MHz. They describe the virtual timers,
- * so they agree with leaf 0x40000010 whatever the host says. */
+ * so they agree with leaf 0x40000010 whatever the host says. The ratio is
+ * reduced, and kept small: kernels compute crystal_khz * EBX in 32 bits
+ * (Linux's native_calibrate_tsc did, and read a 50 MHz TSC as 7 MHz). */
 static void leaf_timing(uint32_t leaf, const struct cpuid_vcpu_info *vi, struct cpuid_regs *r)
 {
 	memset(r, 0, sizeof(*r));
 	if (leaf == 0x15) {
-		r->eax = vi->apic_khz;
-		r->ebx = vi->tsc_khz;
+		uint32_t g = gcd(vi->tsc_khz, vi->apic_khz);
+		uint32_t num = vi->tsc_khz / (g ? g : 1), den = vi->apic_khz / (g ? g : 1);
+
+		while ((uint64_t)vi->apic_khz * num > 0xffffffffu && den > 1) {
+			num = (num + 1) / 2;    /* only for unusual rates: close, */
+			den = (den + 1) / 2;    /* not exact */
+		}
+		r->eax = den;
+		r->ebx = num;
 		r->ecx = vi->apic_khz * 1000u;
 	} else {
 		r->eax = r->ebx = vi->tsc_khz / 1000;
