@@ -6,6 +6,7 @@
 #include "core/vm_create.h"
 #include "lib/libc.h"
 #include "lib/printk.h"
+#include "loaders/linux.h"
 #include "loaders/multiboot.h"
 #include "loaders/pc_layout.h"
 
@@ -148,12 +149,36 @@ static void full_cmdline(const struct vm_config *cfg, char *out, size_t len)
 	snprintf(out, len, "%s%s%s", image, cfg->cmdline[0] ? " " : "", cfg->cmdline);
 }
 
+/* The Linux x86 boot protocol (loaders/linux.c): the first module is the
+ * initrd, the command line goes as it is (Linux has no argv[0] in it). */
+static int vm_load_linux(struct vm *vm, const struct vm_image *img, char *err, size_t errlen)
+{
+	struct linux_layout layout;
+	struct linux_boot lb;
+
+	linux_layout_pc(&layout, vm->mem.size);
+	if (linux_load(&vm->mem, img->data, img->len, img->nmods ? img->mods[0].data : NULL,
+		       img->nmods ? img->mods[0].len : 0, vm->cfg.cmdline, &layout, &lb,
+		       err, errlen))
+		return -1;
+	vm->boot.mode = lb.entry64 ? BOOT_LONG64 : BOOT_PROTECTED32;
+	vm->boot.entry = lb.entry;
+	vm->boot.rsi = lb.zero_page;
+	vm->boot.cr3 = lb.page_tables;
+	vm->boot.gdt = lb.gdt;
+	vm->boot.gdt_limit = lb.gdt_limit;
+	vm->boot.eax = vm->boot.ebx = 0;
+	return 0;
+}
+
 static int vm_load_image(struct vm *vm, const struct vm_image *img, char *err, size_t errlen)
 {
 	static char cmdline[VM_PATH_MAX + VM_CMDLINE_MAX];  /* one VM at a time */
 	struct mb_module_in mods[VM_MAX_MODULES];
 	struct mb_boot mb;
 
+	if (vm->cfg.type == VM_IMAGE_LINUX)
+		return vm_load_linux(vm, img, err, errlen);
 	if (vm->cfg.type == VM_IMAGE_RAW) {
 		if (raw_load(&vm->mem, img->data, img->len, vm->cfg.load, err, errlen))
 			return -1;

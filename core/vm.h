@@ -36,12 +36,20 @@ enum vm_end {
 };
 
 /* How the bootstrap processor starts (set by the loader). */
-enum vm_boot_mode { BOOT_PROTECTED32, BOOT_REAL16 };
+enum vm_boot_mode {
+	BOOT_PROTECTED32,        /* flat 32-bit, paging off (multiboot, Linux 32-bit entry) */
+	BOOT_REAL16,
+	BOOT_LONG64,             /* 64-bit, identity paging (Linux 64-bit entry) */
+};
 
 struct vm_boot {
 	enum vm_boot_mode mode;
-	uint64_t entry;          /* EIP, or CS:IP linear for real mode */
+	uint64_t entry;          /* EIP/RIP, or CS:IP linear for real mode */
 	uint32_t eax, ebx;       /* multiboot magic and info pointer */
+	uint64_t rsi;            /* Linux: the zero page */
+	uint64_t cr3;            /* BOOT_LONG64: identity page tables */
+	uint64_t gdt;            /* Linux: GDT with __BOOT_CS 0x10, __BOOT_DS 0x18 */
+	uint16_t gdt_limit;
 };
 
 struct vm {

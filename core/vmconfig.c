@@ -111,9 +111,11 @@ static int set_type(struct mod_spec *m, const char *label, const char *val,
 		m->vm.type = VM_IMAGE_RAW;
 	else if (!strcmp(val, "module"))
 		m->vm.type = VM_IMAGE_MODULE;
+	else if (!strcmp(val, "linux"))
+		m->vm.type = VM_IMAGE_LINUX;
 	else {
 		seterr(err, errlen, "module '%s': unknown type '%s' "
-		       "(want multiboot, raw or module)", label, val);
+		       "(want multiboot, linux, raw or module)", label, val);
 		return -1;
 	}
 	return 0;
@@ -229,7 +231,7 @@ static int check_keys(const struct mod_spec *m, const char *label,
 		break;
 	default:
 		allowed = ~(unsigned)(SEEN_VM | SEEN_LOAD | SEEN_ENTRY);
-		tname = "multiboot";
+		tname = m->vm.type == VM_IMAGE_LINUX ? "linux" : "multiboot";
 		break;
 	}
 	for (i = 0; i < ARRAY_SIZE(mod_keys); i++) {

@@ -26,6 +26,7 @@ enum vm_image_type {
 	VM_IMAGE_MULTIBOOT,	/* Multiboot v1 kernel (ELF32/ELF64/a.out kludge) */
 	VM_IMAGE_RAW,		/* flat binary started in real mode at load/entry */
 	VM_IMAGE_MODULE,	/* not a VM: an extra module for another VM */
+	VM_IMAGE_LINUX,		/* Linux bzImage (x86 boot protocol >= 2.06) */
 };
 
 struct vm_config {

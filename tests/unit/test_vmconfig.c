@@ -129,7 +129,7 @@ static void test_errors(void **state)
 	expect_err("name=web cpus=two", "module 'web': bad number 'two' for "
 		   "cpus=");
 	expect_err("name=web type=elf", "module 'web': unknown type 'elf' "
-		   "(want multiboot, raw or module)");
+		   "(want multiboot, linux, raw or module)");
 	expect_err("name=web mem=4M mem=8M", "module 'web': key 'mem' given "
 		   "twice");
 	expect_err("/boot/a.elf quiet", "module 'a': 'quiet' is not "

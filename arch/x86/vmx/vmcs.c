@@ -190,6 +190,59 @@ static void set_guest_protected_flat(uint64_t eip)
 	vmwrite(VMCS_GUEST_RIP, eip);
 }
 
+#define AR_CODE64 (VMX_AR_G | VMX_AR_L | VMX_AR_P | VMX_AR_S | VMX_AR_TYPE_CODE_XR_ACCESSED)
+
+/* The Linux boot protocol's 64-bit entry (boot.rst "64-bit Boot
+ * Protocol"): long mode with the loader's identity page tables, CS =
+ * __BOOT_CS (0x10) 64-bit, data segments __BOOT_DS (0x18), the loader's
+ * GDT loaded, interrupts off, RSI = the zero page. */
+static void set_guest_long64(const struct vm_boot *b)
+{
+	struct seg_init data = { 0x18, 0, 0xffffffff, AR_DATA32 };
+	struct seg_init code = { 0x10, 0, 0xffffffff, AR_CODE64 };
+
+	for (int i = 0; i < 6; i++)
+		set_seg(i, i == 1 ? &code : &data);
+	vmwrite(VMCS_GUEST_GDTR_BASE, b->gdt);
+	vmwrite(VMCS_GUEST_GDTR_LIMIT, b->gdt_limit);
+	vmwrite(VMCS_GUEST_CR3, b->cr3);
+	vmx_set_guest_cr4(X86_CR4_PAE);
+	vmwrite(VMCS_GUEST_IA32_EFER, X86_EFER_LME | X86_EFER_LMA);
+	vmwrite(VMCS_ENTRY_CTLS, vmread(VMCS_ENTRY_CTLS) | VM_ENTRY_IA32E_MODE_GUEST);
+	vmx_set_guest_cr0(X86_CR0_PE | X86_CR0_ET | X86_CR0_PG);
+	vmwrite(VMCS_GUEST_RIP, b->entry);
+}
+
+/* The boot state of the BSP, as the VM's loader left it in vm->boot. */
+static void set_guest_boot_state(struct vmx_vcpu *x, const struct vm_boot *b)
+{
+	switch (b->mode) {
+	case BOOT_REAL16:
+		/* CS:IP = (entry >> 4):(entry & 0xf), as a boot sector expects
+		 * 0:7c00 when entry is 0x7c00: keep CS 0 below 64 KiB. */
+		if (b->entry < 0x10000)
+			vmcs_set_guest_real_mode(0, 0, b->entry);
+		else
+			vmcs_set_guest_real_mode(b->entry & ~0xfULL, (uint16_t)(b->entry >> 4),
+						 b->entry & 0xf);
+		break;
+	case BOOT_LONG64:
+		set_guest_long64(b);
+		x->regs.gpr[GPR_RSI] = b->rsi;
+		break;
+	case BOOT_PROTECTED32:
+		set_guest_protected_flat(b->entry);
+		if (b->gdt) {           /* Linux's 32-bit entry: its GDT too */
+			vmwrite(VMCS_GUEST_GDTR_BASE, b->gdt);
+			vmwrite(VMCS_GUEST_GDTR_LIMIT, b->gdt_limit);
+		}
+		x->regs.gpr[GPR_RAX] = b->eax;
+		x->regs.gpr[GPR_RBX] = b->ebx;
+		x->regs.gpr[GPR_RSI] = b->rsi;
+		break;
+	}
+}
+
 void vmcs_setup(struct vcpu *v)
 {
 	struct vmx_vcpu *x = to_vmx(v);
@@ -202,19 +255,7 @@ void vmcs_setup(struct vcpu *v)
 		vmcs_set_guest_real_mode(0xf0000, 0xf000, 0xfff0); /* parked until SIPI */
 		return;
 	}
-	if (vm->boot.mode == BOOT_REAL16) {
-		/* CS:IP = (entry >> 4):(entry & 0xf), as a boot sector expects 0:7c00
-		 * when entry is 0x7c00: keep CS 0 for entries below 64 KiB. */
-		if (vm->boot.entry < 0x10000)
-			vmcs_set_guest_real_mode(0, 0, vm->boot.entry);
-		else
-			vmcs_set_guest_real_mode(vm->boot.entry & ~0xfULL,
-						 (uint16_t)(vm->boot.entry >> 4), vm->boot.entry & 0xf);
-	} else {
-		set_guest_protected_flat(vm->boot.entry);
-		x->regs.gpr[GPR_RAX] = vm->boot.eax;
-		x->regs.gpr[GPR_RBX] = vm->boot.ebx;
-	}
+	set_guest_boot_state(x, &vm->boot);
 }
 
 void vmcs_dump_guest(struct vcpu *v)
