@@ -36,6 +36,7 @@ struct input_queue {
 	uint8_t buf[CONSOLE_QUEUE_SIZE];
 	uint32_t head, count;
 	uint64_t dropped;        /* bytes refused because the queue was full */
+	bool held_noted;         /* said once that the guest holds input back */
 };
 
 /* false when the queue is full (the byte is counted as dropped). */

@@ -61,12 +61,21 @@ static void feed(struct console_route *r, uint8_t byte)
 	}
 }
 
-/* The guest's UART takes bytes while its receiver has room; the rest
- * waits in the VM's queue. */
+/* The guest's UART takes bytes while it raises RTS (flow control, as a
+ * terminal on a real serial line would honour) and its receiver has
+ * room; the rest waits in the VM's queue. A driver that resets its FIFOs
+ * before it opens the port therefore loses nothing typed ahead. */
 static void drain(struct vm *vm)
 {
 	int c;
 
+	if (input_queue_peek(&vm->input) >= 0 && !uart16550_rts(&vm->uart)) {
+		if (!vm->input.held_noted)
+			printk(LOG_INFO, "vireo: %s: console input waits until the guest raises "
+			       "RTS on COM1 (MCR bit 1)\n", vm->name);
+		vm->input.held_noted = true;
+		return;
+	}
 	while (vm->state == VM_RUNNING && (c = input_queue_peek(&vm->input)) >= 0 &&
 	       uart16550_rx_ready(&vm->uart)) {
 		uart16550_rx(&vm->uart, (uint8_t)c);

@@ -324,6 +324,11 @@ bool uart16550_rx_ready(const struct uart16550 *u)
 	return !(u->mcr & UART_MCR_LOOP) && u->rx_count < uart_rx_capacity(u);
 }
 
+bool uart16550_rts(const struct uart16550 *u)
+{
+	return (u->mcr & (UART_MCR_RTS | UART_MCR_LOOP)) == UART_MCR_RTS;
+}
+
 void uart16550_timer_expired(struct uart16550 *u)
 {
 	/* A late call for a deadline already moved or disarmed is stale. */

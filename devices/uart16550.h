@@ -83,6 +83,10 @@ void uart16550_rx(struct uart16550 *u, uint8_t c);
 bool uart16550_rx_irq_enabled(const struct uart16550 *u);
 /* True when uart16550_rx would not overrun (lets input be held back). */
 bool uart16550_rx_ready(const struct uart16550 *u);
+/* The guest asks for data: its RTS output (MCR bit 1) is on and the
+ * modem outputs are not looped back. The host end honours it as RTS/CTS
+ * flow control, so input typed while a driver resets its FIFOs is kept. */
+bool uart16550_rts(const struct uart16550 *u);
 /* The host's timer reached the deadline given to ops->timer_arm. */
 void uart16550_timer_expired(struct uart16550 *u);
 /* True when the chip asserts INTR (IIR bit 0 clear), OUT2 or not. */

@@ -7,7 +7,8 @@
 #   tools/linux-guest.sh [OUTDIR]      (default build/linux)
 # Writes OUTDIR/bzImage, OUTDIR/initramfs.cpio.gz and OUTDIR/VERSION (the
 # kernel package version). Downloads are cached in OUTDIR/debs; a second
-# run with the files present does nothing.
+# run with the files present, built by this version of the script, does
+# nothing.
 set -euo pipefail
 ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=${1:-$ROOT/build/linux}
@@ -16,7 +17,9 @@ OUT=$(cd "$OUT" && pwd)
 
 die() { echo "linux-guest: $*" >&2; exit 1; }
 
-[ -s "$OUT/bzImage" ] && [ -s "$OUT/initramfs.cpio.gz" ] && exit 0
+stamp=$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-16)
+[ -s "$OUT/bzImage" ] && [ -s "$OUT/initramfs.cpio.gz" ] &&
+	[ "$(cat "$OUT/STAMP" 2>/dev/null)" = "$stamp" ] && exit 0
 for t in apt-get dpkg-deb cpio gzip; do
 	command -v "$t" >/dev/null || die "$t not found (make deps)"
 done
@@ -64,6 +67,13 @@ setsid cttyhack sh -l
 poweroff -f
 INIT
 chmod 755 "$root/init"
+# PID 1 is a plain shell, not an init that handles busybox's poweroff
+# signals: have the commands act at once (reboot goes through the
+# reset register, which Vireo turns into a VM reset).
+cat >"$root/etc/profile" <<'PROFILE'
+alias poweroff='poweroff -f' reboot='reboot -f' halt='halt -f'
+PROFILE
 (cd "$root" && find . | cpio -o -H newc --quiet) | gzip -9 >"$OUT/initramfs.cpio.gz"
+echo "$stamp" >"$OUT/STAMP"
 echo "linux-guest: $(cat "$OUT/VERSION" | head -n 1) ($kpkg), $(du -h "$OUT/bzImage" | cut -f1) kernel," \
 	"$(du -h "$OUT/initramfs.cpio.gz" | cut -f1) initramfs in $OUT"

@@ -1,7 +1,10 @@
 /* console: typed console input reaches this VM's COM1. Command line
  * expect=STRING: read that many bytes by polling LSR (bounded by the TSC)
  * and compare. irq=1: wait for them with the UART's received-data
- * interrupt instead (through the 8259, IRQ4), halted in between. */
+ * interrupt instead (through the 8259, IRQ4), halted in between.
+ * hold=1: first behave like a driver probing the port with RTS clear:
+ * poll LSR for a second, then clear the receive FIFO. The host must hold
+ * input back (flow control) until RTS rises, so nothing is lost. */
 #include "guest.h"
 
 #define COM1      0x3F8
@@ -43,6 +46,21 @@ static void pic_for_com1(void)
 	outb(0xA1, 0xFF);
 }
 
+/* A second of LSR polls with RTS clear: no data may appear. Then reset
+ * the FIFOs, as Linux's 8250 driver does before it opens the port. */
+static void probe_with_rts_clear(void)
+{
+	uint64_t end = rdtsc() + 50000ULL * 1000;
+	int seen = 0;
+
+	outb(COM1 + 4, 0x00);         /* MCR: DTR, RTS off */
+	outb(COM1 + 2, 0x07);         /* FCR: FIFO on, both cleared */
+	while (rdtsc() < end)
+		seen |= inb(COM1 + 5) & LSR_DR;
+	outb(COM1 + 2, 0x07);
+	check(!seen, "console-input-held-while-rts-clear");
+}
+
 void test_main(void)
 {
 	char expect[128] = "", got[128];
@@ -50,6 +68,8 @@ void test_main(void)
 	size_t n, i = 0;
 
 	cmdline_get("expect", expect, sizeof(expect));
+	if (cmdline_u64("hold", 0))
+		probe_with_rts_clear();
 	n = strlen(expect);
 	printf("console test: waiting for \"%s\" (%s)\n", expect, use_irq ? "interrupts" : "polling");
 	if (use_irq) {
@@ -57,6 +77,8 @@ void test_main(void)
 		pic_for_com1();
 		outb(COM1 + 1, 0x01);         /* IER: received data */
 		outb(COM1 + 4, 0x0B);         /* MCR: DTR, RTS, OUT2 (IRQ to the bus) */
+	} else {
+		outb(COM1 + 4, 0x03);         /* MCR: DTR, RTS: ready for data */
 	}
 	uint64_t deadline = rdtsc() + 50000ULL * 1000 * 20;   /* ~20 s at 50 MHz */
 	for (; i < n; i++) {

@@ -106,12 +106,13 @@ sc_cmdline4k() { # a 4000-character guest command line (the limit was 255)
 }
 sc_console() { # typed console input reaches the focused VM; Ctrl-A n moves the focus
 	printf 'abc\001nxyz' >"$D/input"
-	ARGS=(--kernel "$G/console.elf" -m 32M --name first --append expect=abc
+	ARGS=(--kernel "$G/console.elf" -m 32M --name first --append "expect=abc hold=1"
 		--kernel "$G/console.elf" -m 32M --name second --append "expect=xyz irq=1"
 		--console-input "$D/input")
 	RC="0"
 	REQUIRE=('console input goes to VM first' 'console input goes to VM second'
-		'^\[first\] ok console-input-received' '^\[second\] ok console-input-received'
+		'first: console input waits until the guest raises RTS'
+		'^\[first\] ok console-input-held-while-rts-clear' '^\[first\] ok console-input-received' '^\[second\] ok console-input-received'
 		'^\[second\] ok console-input-interrupt' '^\[first\] RESULT: PASS' '^\[second\] RESULT: PASS')
 }
 sc_fpu() {

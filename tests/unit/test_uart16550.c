@@ -651,6 +651,22 @@ static void test_loopback_irq(void **state)
 	assert_false(sink.level);
 }
 
+/* RTS is the guest's "send me data": off at reset, on with MCR bit 1,
+ * and internal (so off to the host) in loopback. */
+static void test_rts_flow_control(void **state)
+{
+	(void)state;
+	assert_false(uart16550_rts(&u));
+	out(MCR, 0x01);
+	assert_false(uart16550_rts(&u));
+	out(MCR, 0x02);
+	assert_true(uart16550_rts(&u));
+	out(MCR, 0x12);
+	assert_false(uart16550_rts(&u));
+	out(MCR, 0x0B);
+	assert_true(uart16550_rts(&u));
+}
+
 /* FIFO full: the 17th character is lost, OE raises line status. */
 static void test_overrun_fifo_full(void **state)
 {
@@ -767,6 +783,7 @@ int main(void)
 		cmocka_unit_test_setup(test_loopback_msr_map, setup),
 		cmocka_unit_test_setup(test_loopback_irq, setup),
 		cmocka_unit_test_setup(test_overrun_fifo_full, setup),
+		cmocka_unit_test_setup(test_rts_flow_control, setup),
 		cmocka_unit_test_setup(test_dlab_rx, setup),
 		cmocka_unit_test_setup(test_null_ops, setup),
 	};
