@@ -60,7 +60,8 @@ single() { # single NAME [extra args]: a one-VM multiboot scenario ending by deb
 }
 sc_cpuid() {
 	single cpuid
-	REQUIRE+=('ok hypervisor-bit' 'ok signature' 'ok max-hv-leaf' 'ok hv-version' 'ok vmx-hidden' 'ok apic-id-vcpu0')
+	REQUIRE+=('ok hypervisor-bit' 'ok signature' 'ok max-hv-leaf' 'ok hv-version' 'ok vmx-hidden' 'ok apic-id-vcpu0'
+		'ok xsave-size-standard' 'ok xsave-size-compacted' 'ok xsetbv-mpx-gp' 'ok xsave-size-follows-xcr0')
 }
 sc_hypercall() {
 	single "${1:-hypercall}"

@@ -195,6 +195,62 @@ static void test_hypervisor_leaves(void **state)
 	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
 }
 
+/* A Skylake-server-like layout: AVX at 576, MPX at 960/1024, AVX-512's
+ * opmask/ZMM_Hi256/Hi16_ZMM at 1088/1152/1664, PKRU at 2688. */
+static struct xsave_layout skx_layout(void)
+{
+	struct xsave_layout l = { .align64 = 0 };
+	const uint32_t off[10] = { 0, 0, 576, 960, 1024, 1088, 1152, 1664, 0, 2688 };
+	const uint32_t sz[10] = { 0, 0, 256, 64, 64, 64, 512, 1024, 0, 8 };
+
+	for (int i = 2; i < 10; i++) {
+		l.offset[i] = off[i];
+		l.size[i] = sz[i];
+	}
+	return l;
+}
+
+static void test_xsave_sizes(void **state)
+{
+	struct xsave_layout l = skx_layout();
+	struct cpuid_vcpu_info vi = vinfo(0, 1);
+	struct cpuid_regs host = { 0x2ff, 9999, 9999, 0 }, r;
+
+	(void)state;
+	assert_int_equal(xsave_area_size(&l, 0x3, false), 576);
+	assert_int_equal(xsave_area_size(&l, 0x7, false), 832);
+	/* AVX-512 without MPX: the standard format keeps MPX's hole... */
+	assert_int_equal(xsave_area_size(&l, 0xe7, false), 2688);
+	/* ...the compacted one packs it away (what Linux sums up) */
+	assert_int_equal(xsave_area_size(&l, 0xe7, true), 2432);
+	assert_int_equal(xsave_area_size(&l, 0x2e7, true), 2440);
+	l.size[10] = 16;                           /* a 64-byte aligned one */
+	l.offset[10] = 2752;
+	l.align64 = 1u << 10;
+	assert_int_equal(xsave_area_size(&l, 0x6e7, true), 2496 + 16);
+	assert_int_equal(xsave_area_size(&l, 0x6e7, false), 2768);
+	l.size[10] = 0;
+
+	l.align64 = 0;
+	vi.xsave = &l;
+	vi.xcr0 = 0xe7;
+	r = apply(0xd, 0, host, &vi);
+	assert_int_equal(r.eax, 0x2e7);            /* MPX bits not offered */
+	assert_int_equal(r.ebx, 2688);             /* for the guest's XCR0 */
+	assert_int_equal(r.ecx, 2696);             /* everything offered */
+	host = (struct cpuid_regs){ 0xf, 2688, 0x1ff00, 0 };
+	r = apply(0xd, 1, host, &vi);
+	assert_int_equal(r.eax, 0xf);              /* XSAVEOPT/C/S, XGETBV1 */
+	assert_int_equal(r.ebx, 2432);             /* compacted, XSS = 0 */
+	assert_int_equal(r.ecx | r.edx, 0);        /* no IA32_XSS components */
+	host = (struct cpuid_regs){ 256, 576, 0, 0 };
+	r = apply(0xd, 2, host, &vi);              /* a user component: as is */
+	assert_memory_equal(&r, &host, sizeof(r));
+	host = (struct cpuid_regs){ 24, 0, 1, 0 };
+	r = apply(0xd, 11, host, &vi);             /* CET_U: supervisor, hidden */
+	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
+}
+
 static void test_pass_through(void **state)
 {
 	struct cpuid_vcpu_info vi = vinfo(0, 1);
@@ -216,8 +272,8 @@ static void test_pass_through(void **state)
 	assert_int_equal(r.edx, 1u << 8);
 	r = apply(0x80000008, 0, host, &vi);
 	assert_memory_equal(&r, &host, sizeof(r));
-	r = apply(0xd, 1, all_ones, &vi);
-	assert_memory_equal(&r, &all_ones, sizeof(r));
+	r = apply(0xd, 3, all_ones, &vi);          /* MPX's component: hidden */
+	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
 	/* above the host's max basic leaf: the host's answer, untouched (even
 	 * for numbers the policy would otherwise rewrite) */
 	vi.host_max_basic = 0xa;
@@ -345,6 +401,7 @@ int main(void)
 		cmocka_unit_test(test_leaf_b_topology),
 		cmocka_unit_test(test_hypervisor_leaves),
 		cmocka_unit_test(test_pass_through),
+		cmocka_unit_test(test_xsave_sizes),
 		cmocka_unit_test(test_timing_leaves),
 		cmocka_unit_test(test_msr_backed_features),
 	};

@@ -38,6 +38,8 @@ static void vcpu_info(struct vcpu *v, struct cpuid_vcpu_info *vi, bool osxsave)
 	vi->host_max_basic = vmx_cpu.max_basic_leaf;
 	vi->tsc_khz = (uint32_t)vmx_cpu.tsc_khz;
 	vi->apic_khz = (uint32_t)vmx_apic_timer_khz();
+	vi->xsave = vmx_cpu.has_xsave ? &vmx_cpu.xsave_layout : NULL;
+	vi->xcr0 = to_vmx(v)->xcr0;
 }
 
 static void compute(struct vcpu *v, uint32_t leaf, uint32_t sub, bool osxsave,
@@ -89,8 +91,6 @@ enum exit_action vmexit_cpuid(struct vcpu *v)
 		    (out.ecx & CPUID_1_ECX_XSAVE))
 			out.ecx |= CPUID_1_ECX_OSXSAVE;
 	} else {
-		/* The guest's XCR0 is loaded while it runs, so leaf 0xD sizes
-		 * come out for the guest's XCR0, as on hardware. */
 		compute(v, leaf, (uint32_t)gpr[GPR_RCX],
 			vmread(VMCS_GUEST_CR4) & X86_CR4_OSXSAVE, &out);
 	}

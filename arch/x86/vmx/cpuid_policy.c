@@ -82,6 +82,52 @@ static void leaf_7(uint32_t subleaf, struct cpuid_regs *r)
 		    CPUID_7_EDX_CORE_CAP | CPUID_7_EDX_SSBD);
 }
 
+uint32_t xsave_area_size(const struct xsave_layout *l, uint64_t features, bool compacted)
+{
+	uint32_t end = XSAVE_LEGACY_SIZE, at = XSAVE_LEGACY_SIZE;
+
+	for (unsigned i = 2; i < 64; i++) {
+		if (!((features >> i) & 1) || !l->size[i])
+			continue;
+		if (compacted) {
+			if ((l->align64 >> i) & 1)
+				at = (at + 63u) & ~63u;
+			at += l->size[i];
+			end = at;
+		} else if (l->offset[i] + l->size[i] > end) {
+			end = l->offset[i] + l->size[i];
+		}
+	}
+	return end;
+}
+
+/* Leaf 0xD: the sizes are computed for the guest's XCR0 rather than read
+ * from the host, as KVM does: the host's answer reflects whatever XCR0
+ * and IA32_XSS the CPU holds at the time of the exit, and at least one
+ * CPU model (Bochs 2.7) reports the standard-format size in subleaf 1,
+ * which Linux checks against its own sum. No supervisor components are
+ * offered: IA32_XSS stays 0 (exit_msr.c). */
+static void leaf_xsave(uint32_t subleaf, const struct cpuid_vcpu_info *vi, struct cpuid_regs *r)
+{
+	uint64_t offered = (((uint64_t)r->edx << 32) | r->eax) & ~CPUID_XCR0_HIDDEN;
+
+	if (subleaf == 0) {
+		r->eax &= ~(uint32_t)CPUID_XCR0_HIDDEN;
+		if (vi->xsave) {
+			r->ebx = xsave_area_size(vi->xsave, vi->xcr0, false);
+			r->ecx = xsave_area_size(vi->xsave, offered, false);
+		}
+	} else if (subleaf == 1) {
+		if (vi->xsave)
+			r->ebx = xsave_area_size(vi->xsave, vi->xcr0, true);
+		r->ecx = r->edx = 0;
+	} else if (subleaf < 64 && ((CPUID_XCR0_HIDDEN >> subleaf) & 1)) {
+		memset(r, 0, sizeof(*r));
+	} else if (subleaf >= 2 && subleaf < 64 && (r->ecx & 1)) {
+		memset(r, 0, sizeof(*r));   /* a supervisor (IA32_XSS) component */
+	}
+}
+
 static uint32_t gcd(uint32_t a, uint32_t b)
 {
 	while (b) {
@@ -234,12 +280,15 @@ void cpuid_policy_apply(uint32_t leaf, uint32_t subleaf, const struct cpuid_regs
 	case 0x7:
 		leaf_7(subleaf, out);
 		break;
+	case 0xd:
+		leaf_xsave(subleaf, vi, out);
+		break;
 	case 0xb:
 	case 0x1f: /* V2 topology: same format; do not leak the host's */
 		leaf_topology(subleaf, vi, out);
 		break;
 	default:
-		/* 2, 3, 0xD (XSAVE sizes) and the others describe the CPU the
+		/* 2, 3 and the others describe the CPU the
 		 * guest really runs on. */
 		break;
 	}

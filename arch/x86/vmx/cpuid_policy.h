@@ -13,6 +13,20 @@ struct cpuid_regs {
 	uint32_t eax, ebx, ecx, edx;
 };
 
+/* The XSAVE state components of the host CPU, as CPUID leaf 0xD subleaves
+ * 2..63 enumerate them (SDM Vol. 1, 13.2 and 13.4.3). */
+struct xsave_layout {
+	uint32_t offset[64];     /* standard format: subleaf i EBX */
+	uint32_t size[64];       /* subleaf i EAX; 0 = not supported */
+	uint64_t align64;        /* bit i: 64-byte aligned when compacted (ECX bit 1) */
+};
+
+/* Legacy region (512) plus XSAVE header (64): where component 2 starts. */
+#define XSAVE_LEGACY_SIZE 576u
+/* XCR0 bits a guest is not offered: MPX's BNDREGS and BNDCSR (MPX is
+ * hidden in leaf 7: its BNDCFGS MSR is not virtualized). */
+#define CPUID_XCR0_HIDDEN 0x18ull
+
 struct cpuid_vcpu_info {
 	uint32_t apic_id;        /* this vCPU's (x2)APIC ID */
 	uint32_t nr_vcpus;       /* vCPUs in the VM; 0 is treated as 1 */
@@ -21,6 +35,8 @@ struct cpuid_vcpu_info {
 	uint32_t host_max_basic; /* host CPUID.0:EAX; 0 = not known */
 	uint32_t tsc_khz;        /* guest TSC rate */
 	uint32_t apic_khz;       /* local APIC timer input clock */
+	const struct xsave_layout *xsave; /* NULL: the host has no XSAVE */
+	uint64_t xcr0;           /* the guest's XCR0 (leaf 0xD sizes follow it) */
 };
 
 /* The guest's basic leaves reach at least 0x16 (TSC and frequencies). */
@@ -70,6 +86,11 @@ struct cpuid_vcpu_info {
 #define CPUID_7_EDX_ARCH_CAP    (1u << 29)  /* IA32_ARCH_CAPABILITIES 0x10a */
 #define CPUID_7_EDX_CORE_CAP    (1u << 30)  /* IA32_CORE_CAPABILITIES 0xcf */
 #define CPUID_7_EDX_SSBD        (1u << 31)  /* IA32_SPEC_CTRL bit 2 */
+
+/* Bytes an XSAVE area needs for the components in `features`: in the
+ * standard format the end of the highest one, in the compacted format
+ * (XSAVEC/XSAVES) the packed sum with 64-byte alignments. */
+uint32_t xsave_area_size(const struct xsave_layout *l, uint64_t features, bool compacted);
 
 /* Compute the guest's CPUID(leaf, subleaf) from the host's answer. */
 void cpuid_policy_apply(uint32_t leaf, uint32_t subleaf, const struct cpuid_regs *host,

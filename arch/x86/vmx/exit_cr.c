@@ -150,12 +150,13 @@ enum exit_action vmexit_cr_access(struct vcpu *v)
 }
 
 /* XSETBV (SDM Vol. 2C): XCR0 must keep x87, AVX needs SSE, AVX-512's
- * three components go together and need AVX, and only supported bits. */
+ * three components go together and need AVX, and only bits CPUID leaf 0xD
+ * offers the guest (not MPX's). */
 static bool xcr0_valid(uint64_t val)
 {
 	const uint64_t avx512 = 0xe0;
 
-	if (!(val & 1) || (val & ~vmx_cpu.xcr0_supported))
+	if (!(val & 1) || (val & ~(vmx_cpu.xcr0_supported & ~CPUID_XCR0_HIDDEN)))
 		return false;
 	if ((val & 4) && !(val & 2))
 		return false;

@@ -67,6 +67,15 @@ static void setup_xsave(void)
 	vmx_cpu.has_xsave = true;
 	vmx_cpu.xcr0_supported = ((uint64_t)d << 32) | a;
 	vmx_cpu.xsave_size = c; /* room for every supported component */
+	for (unsigned i = 2; i < 64; i++) {
+		if (!((vmx_cpu.xcr0_supported >> i) & 1))
+			continue;
+		cpuid_count(0xd, i, &a, &b, &c, &d);
+		vmx_cpu.xsave_layout.size[i] = a;
+		vmx_cpu.xsave_layout.offset[i] = b;
+		if (c & 2)
+			vmx_cpu.xsave_layout.align64 |= 1ull << i;
+	}
 }
 
 static int vmx_turn_on(char *err, size_t errlen)

@@ -29,6 +29,7 @@ struct vmx_cpu {
 	bool has_xsave;
 	uint64_t xcr0_supported;
 	uint32_t xsave_size;
+	struct xsave_layout xsave_layout;   /* the CPU's leaf 0xD components */
 	uint64_t tsc_khz;
 	uint32_t max_basic_leaf;  /* host CPUID.0:EAX */
 	uint16_t next_vpid;
