@@ -30,6 +30,13 @@ void arch_vcpu_start_at_sipi(struct vcpu *v, uint8_t vector);
  * halts, or its VM ends. */
 void arch_vcpu_run(struct vcpu *v, uint64_t quantum);
 
+/* The monitor's `regs`: print the vCPU's registers (program counter,
+ * stack pointer, flags, general, control and segment registers) with
+ * printk, lines starting "vireo:     ". The caller makes sure v is not in
+ * guest mode on another CPU (vcpu_running_elsewhere); v may be the vCPU
+ * whose exit this CPU is handling. */
+void arch_vcpu_print_regs(struct vcpu *v);
+
 /* Copy to or from the vCPU's guest-linear address space (hypercalls). */
 int arch_copy_from_guest(struct vcpu *v, uint64_t gla, void *buf, size_t len);
 

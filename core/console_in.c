@@ -19,6 +19,10 @@ enum console_in_action console_in_feed(struct console_in *c, uint8_t byte, uint8
 		return CIN_NEXT;
 	case 'h': case '?':
 		return CIN_HELP;
+	case 'c':
+		return CIN_MONITOR;
+	case 'x':
+		return CIN_QUIT;
 	default:
 		if (byte >= '1' && byte <= '9') {
 			*out = (uint8_t)(byte - '1');

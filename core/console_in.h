@@ -1,7 +1,10 @@
 /* Console input: bytes typed on the machine's console go to the VM that
- * has the console focus. With several VMs, Ctrl-A is the escape key:
+ * has the console focus (or to the monitor while it is open). Ctrl-A is
+ * the escape key, with one VM as with several:
  *   Ctrl-A n      focus moves to the next VM
  *   Ctrl-A 1..9   focus moves to VM 1..9 (in the order they were created)
+ *   Ctrl-A c      opens or closes the monitor (core/monitor.h)
+ *   Ctrl-A x      quit: every VM ends, Vireo prints its summary
  *   Ctrl-A Ctrl-A a Ctrl-A byte for the VM
  *   Ctrl-A h, ?   help on the console
  * Each VM keeps its own input queue: what was typed for a VM waits there
@@ -22,6 +25,8 @@ enum console_in_action {
 	CIN_FOCUS,       /* *out is the VM index focus should move to */
 	CIN_NEXT,        /* focus moves to the next VM */
 	CIN_HELP,        /* show the key help */
+	CIN_MONITOR,     /* open or close the monitor */
+	CIN_QUIT,        /* end every VM and the run */
 };
 
 struct console_in {

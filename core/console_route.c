@@ -1,5 +1,6 @@
 #include "core/arch.h"
 #include "core/console_route.h"
+#include "core/monitor_exec.h"
 #include "core/pcpu.h"
 #include "core/vm.h"
 #include "lib/printk.h"
@@ -28,11 +29,35 @@ static void focus_next(struct console_route *r)
 	announce_focus(r);
 }
 
+void console_route_focus(struct console_route *r, int idx)
+{
+	if (idx < 0 || idx >= r->nvms)
+		return;
+	r->focus = idx;
+	announce_focus(r);
+}
+
 static void help(struct console_route *r)
 {
 	printk(LOG_INFO, "vireo: console keys: Ctrl-A n next VM, Ctrl-A 1-9 VM by number, "
-	       "Ctrl-A Ctrl-A sends Ctrl-A; %d VMs, input goes to %s\n", r->nvms,
-	       r->vms[r->focus]->name);
+	       "Ctrl-A c monitor, Ctrl-A x quit, Ctrl-A Ctrl-A sends Ctrl-A; %d VM%s, "
+	       "input goes to %s\n", r->nvms, r->nvms == 1 ? "" : "s", r->vms[r->focus]->name);
+}
+
+void console_route_quit(struct console_route *r)
+{
+	printk(LOG_ERR, "\nvireo: quit from the console: every VM ends\n");
+	r->monitor = false;
+	for (int i = 0; i < r->nvms; i++)
+		vm_end(r->vms[i], VM_END_CONSOLE, 0, "quit from the console (Ctrl-A x)");
+}
+
+static void to_focused_vm(struct console_route *r, uint8_t byte)
+{
+	if (r->monitor)
+		monitor_input(r, byte);
+	else if (can_take_input(r->vms[r->focus]))
+		input_queue_put(&r->vms[r->focus]->input, byte);
 }
 
 static void feed(struct console_route *r, uint8_t byte)
@@ -41,20 +66,25 @@ static void feed(struct console_route *r, uint8_t byte)
 
 	switch (console_in_feed(&r->in, byte, &out)) {
 	case CIN_BYTE:
-		if (can_take_input(r->vms[r->focus]))
-			input_queue_put(&r->vms[r->focus]->input, out);
+		to_focused_vm(r, out);
 		break;
 	case CIN_NEXT:
 		focus_next(r);
 		break;
 	case CIN_FOCUS:
-		if (out < r->nvms) {
-			r->focus = out;
-			announce_focus(r);
-		}
+		console_route_focus(r, out);
 		break;
 	case CIN_HELP:
 		help(r);
+		break;
+	case CIN_MONITOR:
+		if (r->monitor)
+			monitor_close(r);
+		else
+			monitor_open(r);
+		break;
+	case CIN_QUIT:
+		console_route_quit(r);
 		break;
 	case CIN_NONE:
 		break;
@@ -118,12 +148,25 @@ static void poll(struct vtimer *t, uint64_t now)
 	timerq_arm(&this_pcpu()->timers, t, now + r->period);
 }
 
+/* The background poll runs only when the CPU idles or timers run anyway;
+ * a lone vCPU that never exits would never let it. This one interrupts
+ * the guest, ten times a second at most: the price of a working Ctrl-A. */
+static void watch(struct vtimer *t, uint64_t now)
+{
+	struct console_route *r = t->opaque;
+
+	console_route_poll(r);
+	timerq_arm(&this_pcpu()->timers, t, now + CONSOLE_WATCH_MS * arch_tsc_khz());
+}
+
 void console_route_start(struct console_route *r, struct vm **vms, int nvms)
 {
 	r->vms = vms;
 	r->nvms = nvms;
 	r->focus = 0;
 	r->in.escape = false;
+	r->monitor = false;
+	monitor_line_clear(&r->line);
 	r->period = (uint64_t)CONSOLE_POLL_MS * arch_tsc_khz();
 	r->min_gap = arch_tsc_khz() / 10;
 	r->last_poll = 0;
@@ -132,6 +175,9 @@ void console_route_start(struct console_route *r, struct vm **vms, int nvms)
 	vtimer_init(&r->poll, poll, r, NULL);
 	r->poll.background = true;      /* no exits of its own: idle and between slices */
 	timerq_arm(&this_pcpu()->timers, &r->poll, arch_tsc() + r->period);
+	vtimer_init(&r->watch, watch, r, NULL);
+	timerq_arm(&this_pcpu()->timers, &r->watch,
+		   arch_tsc() + CONSOLE_WATCH_MS * arch_tsc_khz());
 	this_pcpu()->console = r;
 	if (nvms > 1)
 		announce_focus(r);
@@ -139,7 +185,9 @@ void console_route_start(struct console_route *r, struct vm **vms, int nvms)
 
 void console_route_stop(struct console_route *r)
 {
-	if (r->nvms > 0)
+	if (r->nvms > 0) {
 		timerq_disarm(&this_pcpu()->timers, &r->poll);
+		timerq_disarm(&this_pcpu()->timers, &r->watch);
+	}
 	this_pcpu()->console = NULL;
 }

@@ -22,4 +22,13 @@ static inline struct pcpu *this_pcpu(void)
 	return &pcpu0;
 }
 
+/* The CPU other than this one that has v in guest mode now, or NULL: its
+ * registers cannot be read from here then (the monitor's `regs`). With
+ * one CPU running every vCPU, a vCPU runs here or nowhere. */
+static inline struct pcpu *vcpu_running_elsewhere(const struct vcpu *v)
+{
+	(void)v;
+	return NULL;
+}
+
 #endif

@@ -23,6 +23,7 @@ const char *vm_end_name(enum vm_end why)
 	case VM_END_FATAL: return "fatal error";
 	case VM_END_POWER_OFF: return "powered off";
 	case VM_END_RESET: return "reset";
+	case VM_END_CONSOLE: return "console";
 	}
 	return "?";
 }
@@ -39,6 +40,7 @@ void vm_end(struct vm *vm, enum vm_end why, uint64_t status, const char *fmt, ..
 	if (vm->state == VM_ENDED)
 		return;
 	vm->state = VM_ENDED;
+	vm->reset_why = NULL;        /* an ended VM does not restart */
 	vm->end = why;
 	vm->status = status;
 	va_start(ap, fmt);

@@ -33,6 +33,7 @@ enum vm_end {
 	VM_END_FATAL,        /* the guest did something Vireo cannot continue */
 	VM_END_POWER_OFF,    /* ACPI S5 */
 	VM_END_RESET,        /* a reset, with on-reset=stop or in a reset loop */
+	VM_END_CONSOLE,      /* ended from the machine's console (monitor, Ctrl-A x) */
 };
 
 /* How the bootstrap processor starts (set by the loader). */

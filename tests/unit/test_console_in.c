@@ -31,6 +31,27 @@ static void test_escape(void **state)
 	assert_int_equal(console_in_feed(&c, 'z', &out), CIN_BYTE);
 }
 
+static void test_monitor_and_quit_keys(void **state)
+{
+	struct console_in c = { 0 };
+	uint8_t out = 0;
+
+	(void)state;
+	assert_int_equal(console_in_feed(&c, 0x01, &out), CIN_NONE);
+	assert_int_equal(console_in_feed(&c, 'c', &out), CIN_MONITOR);
+	assert_int_equal(console_in_feed(&c, 'c', &out), CIN_BYTE);    /* plain 'c' */
+	assert_int_equal(out, 'c');
+	assert_int_equal(console_in_feed(&c, 'x', &out), CIN_BYTE);    /* plain 'x' */
+	assert_int_equal(console_in_feed(&c, 0x01, &out), CIN_NONE);
+	assert_int_equal(console_in_feed(&c, 'x', &out), CIN_QUIT);
+	assert_false(c.escape);
+	/* Upper case is not a command: only the documented keys act. */
+	assert_int_equal(console_in_feed(&c, 0x01, &out), CIN_NONE);
+	assert_int_equal(console_in_feed(&c, 'X', &out), CIN_NONE);
+	assert_int_equal(console_in_feed(&c, 0x01, &out), CIN_NONE);
+	assert_int_equal(console_in_feed(&c, 'C', &out), CIN_NONE);
+}
+
 static void test_queue(void **state)
 {
 	static struct input_queue q;
@@ -59,6 +80,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_monitor_and_quit_keys),
 		cmocka_unit_test(test_queue),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
