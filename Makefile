@@ -1,5 +1,6 @@
-# Vireo: `make` builds the hypervisor and the test guests, `make run` boots the
-# demo under Bochs, `make test` runs every test. See README.md.
+# Vireo: `make` builds the hypervisor and the test guests, `make run` boots
+# Linux (Debian's kernel, a busybox shell) under Vireo in Bochs, `make demo`
+# the two small demo VMs, `make test` runs every test. See README.md.
 
 BUILD    ?= build
 CC       ?= gcc
@@ -21,7 +22,7 @@ KLDFLAGS := -nostdlib -static -z noexecstack -z max-page-size=0x1000 -T arch/x86
 KSRC     := $(sort $(shell find arch core devices loaders lib -name '*.c' -o -name '*.S'))
 KOBJ     := $(patsubst %,$(BUILD)/k/%.o,$(KSRC))
 
-.PHONY: all kernel guests unit guest-test test run bench deps clean
+.PHONY: all kernel guests unit guest-test test run demo linux-guest bench deps clean
 all: kernel guests
 
 kernel: $(BUILD)/vireo.elf $(BUILD)/vireo32.elf
@@ -59,7 +60,15 @@ guest-test: kernel guests
 test: deps
 	@tests/run-all.sh
 
-run: deps all
+# The default Linux guest: fetched and assembled once (tools/linux-guest.sh).
+linux-guest: deps
+	@tools/linux-guest.sh $(BUILD)/linux
+
+run: deps all linux-guest
+	./vireo run --name linux --kernel $(BUILD)/linux/bzImage \
+		--initrd $(BUILD)/linux/initramfs.cpio.gz --append console=ttyS0 -m 256M
+
+demo: deps all
 	./vireo run --vm guests/demo/hello.vm --vm guests/demo/counter.vm --stats
 
 bench: deps all

@@ -35,6 +35,9 @@
 # Exit status: 0 if every run produced its figures, 1 otherwise, 2 on a
 # usage or build error.
 set -u
+# ./vireo types its stdin into the VM when it is a terminal or a pipe;
+# these runs type nothing.
+exec </dev/null
 ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT" || exit 2
 

@@ -18,6 +18,9 @@
 # "guest: N passed, N failed" at the end; exits 1 if any failed.
 # Logs of --native runs: build/guest-tests/native/NAME.log.
 set -u
+# ./vireo types its stdin into the VM when it is a terminal or a pipe;
+# these runs type nothing.
+exec </dev/null
 BUILD=${BUILD:-build}
 VIREO=${VIREO:-./vireo}
 JOBS=${GUEST_TEST_JOBS:-2}

@@ -6,6 +6,9 @@
 # console-streaming and exit-code path as `./vireo run`.
 # Ends with "tools: N passed, N failed"; exits non-zero on any failure.
 set -uo pipefail
+# ./vireo types its stdin into the VM when it is a terminal or a pipe;
+# these runs type nothing.
+exec </dev/null
 
 ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd)
 HERE=$ROOT/tests/tools
