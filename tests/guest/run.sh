@@ -34,7 +34,7 @@ SCENARIOS="realmode cpuid hypercall hypercall64 portio portio64 msr msr64 except
 	timer-soft timer64-soft timer-x2apic-soft ipi4-soft ipi4-x2apic-soft evinject-soft idle-soft
 	reinject reinject-soft reinject-int lapic-soft
 	pit pit-soft pic pic-soft rtc acpi ioapic ioapic-soft ioapicsmp ioapicsmp-soft pci pci64 uart
-	reset reset-acpi reset-kbc reset-stop resetloop"
+	reset reset-acpi reset-kbc reset-stop resetloop monitor"
 
 # Lines no scenario may print: a failed check or a failed RESULT.
 FORBID_DEFAULT=('^(\[[^]]*\] )?FAIL ' 'RESULT: FAIL')
@@ -466,6 +466,38 @@ sc_resetloop() { # a guest that always resets: the 9th reset ends it as a crash
 	RC="126"
 	REQUIRE=('reset loop: booted, resetting again' 'VM reset: reset by reset control register 0xCF9, restarting'
 		'VM reset stopped: reset loop: stopped after 8 resets')
+}
+sc_monitor() { # Ctrl-A c: the monitor's commands on two VMs; Ctrl-A x quits (result 0)
+	# first polls for "abc" and gets "ab": it still runs at Ctrl-A x;
+	# second halts for its UART interrupt until the monitor ends it. The
+	# commands are typed once both wait, Ctrl-A x once the monitor closed
+	# (a FIFO; timeout: no writer is left behind when the run fails).
+	rm -f "$OUT/monitor.log"
+	mkfifo "$D/input"
+	LOG=$OUT/monitor.log timeout -k 5 $((TMO + 60)) bash -c '
+		wait_for() { until grep -q -- "$1" "$LOG" 2>/dev/null; do sleep 0.2; done; }
+		exec 3>"$0"
+		wait_for "waiting for \"zzz\""; wait_for "waiting for \"abc\""; sleep 1
+		printf "\001clisx\177t\rbogus\rregs 1\rregs 2\rstats 1\rend 2\r\001c" >&3
+		wait_for "monitor closed"
+		printf "ab\001x" >&3' "$D/input" </dev/null &
+	ARGS=(--kernel "$G/console.elf" -m 32M --name first --append "expect=abc"
+		--kernel "$G/console.elf" -m 32M --name second --append "expect=zzz irq=1"
+		--console-input "$D/input")
+	RC="0"
+	REQUIRE=('vireo: monitor: typed lines go to Vireo' 'vireo> lisx\x08 \x08t$'
+		'^vireo:  \* +1 +first +running +1 +[0-9]+$' '^vireo: +2 +second +running +1 +[0-9]+$'
+		"^vireo: unknown command 'bogus'"
+		'^vireo:   VM first vCPU 0: running' '^vireo:   VM second vCPU 0: halted$'
+		'^vireo:     RIP [0-9a-f]{16} RSP [0-9a-f]{16} RFLAGS' '^vireo:     CR0 [0-9a-f]+ CR3 [0-9a-f]+ CR4'
+		'^vireo:     CS 00[0-9a-f]{2} SS 00[0-9a-f]{2}' '^vireo:     RAX [0-9a-f]{16} RCX'
+		'^  first: [0-9]+ exits$' '^    I/O instruction +[0-9]+ exits$'
+		'VM second stopped: ended from the console'
+		'monitor closed; console input goes to VM first'
+		'quit from the console: every VM ends' 'VM first stopped: quit from the console \(Ctrl-A x\)'
+		'^vireo:   first +console +status 0 .*quit from the console \(Ctrl-A x\)'
+		'^vireo:   second +console +status 0 .*ended from the console' '^vireo: result 0$')
+	FORBID+=('no VM ' 'too many arguments' 'PANIC')
 }
 
 # NAME-soft: the same with Vireo's APIC virtualization off
