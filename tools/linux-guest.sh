@@ -30,10 +30,20 @@ fetch() { # package: download its .deb into debs/ unless one is there
 		die "apt-get download $1 failed (is the Debian archive reachable? apt-get update)"
 }
 
-# The metapackage names the current kernel package.
-kpkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
-	sed -n 's/^ *Depends: \(linux-image-[0-9].*-cloud-amd64\)$/\1/p' | head -n 1)
-[ -n "$kpkg" ] || die "cannot resolve linux-image-cloud-amd64 (apt-get update?)"
+# The metapackage names the current kernel package. A fresh machine may
+# have no package lists yet: fetch them once (as tools/deps.sh does).
+resolve() {
+	apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9].*-cloud-amd64\)$/\1/p' | head -n 1
+}
+kpkg=$(resolve)
+if [ -z "$kpkg" ]; then
+	SUDO=""
+	[ "$(id -u)" -ne 0 ] && SUDO=sudo
+	$SUDO apt-get update -qq >/dev/null 2>&1 || true
+	kpkg=$(resolve)
+fi
+[ -n "$kpkg" ] || die "cannot resolve linux-image-cloud-amd64 (apt-get update failed?)"
 fetch "$kpkg"
 fetch busybox-static
 
