@@ -7,6 +7,25 @@ void vm_console_init(struct vm_console *c, const char *prefix)
 	c->prefix = prefix;
 	c->len = 0;
 	c->bytes = 0;
+	c->raw_cr = 0;
+	c->raw_last = '\n';
+}
+
+static void raw_write(struct vm_console *c, char ch)
+{
+	console_write(&ch, 1);
+	c->raw_last = ch;
+}
+
+/* The host console turns LF into CR LF itself: a guest's CR LF goes out
+ * as one LF, a lone CR (a line redrawn) as it is. */
+static void raw_putc(struct vm_console *c, uint8_t ch)
+{
+	if (c->raw_cr && ch != '\n')
+		raw_write(c, '\r');
+	c->raw_cr = ch == '\r';
+	if (!c->raw_cr)
+		raw_write(c, (char)ch);
 }
 
 void vm_console_flush(struct vm_console *c)
@@ -14,6 +33,13 @@ void vm_console_flush(struct vm_console *c)
 	char out[VM_CONSOLE_LINE + 48];
 	int n;
 
+	if (!c->prefix) {
+		/* The VM ends: what Vireo prints next starts on a new line. */
+		c->raw_cr = 0;
+		if (c->raw_last != '\n')
+			raw_write(c, '\n');
+		return;
+	}
 	if (c->len == 0)
 		return;
 	if (c->prefix)
@@ -32,6 +58,10 @@ void vm_console_flush(struct vm_console *c)
 void vm_console_putc(struct vm_console *c, uint8_t ch)
 {
 	c->bytes++;
+	if (!c->prefix) {
+		raw_putc(c, ch);
+		return;
+	}
 	if (ch == '\n') {
 		if (c->len == 0) {
 			c->line[c->len++] = ' ';

@@ -16,16 +16,24 @@ static void announce_focus(struct console_route *r)
 	       r->vms[r->focus]->name);
 }
 
-static void focus_next(struct console_route *r)
+/* The next VM after the focused one that takes input; -1 if none. */
+static int next_running(const struct console_route *r)
 {
 	for (int i = 1; i <= r->nvms; i++) {
 		int n = (r->focus + i) % r->nvms;
 
-		if (can_take_input(r->vms[n])) {
-			r->focus = n;
-			break;
-		}
+		if (can_take_input(r->vms[n]))
+			return n;
 	}
+	return -1;
+}
+
+static void focus_next(struct console_route *r)
+{
+	int n = next_running(r);
+
+	if (n >= 0)
+		r->focus = n;
 	announce_focus(r);
 }
 
@@ -113,12 +121,30 @@ static void drain(struct vm *vm)
 	}
 }
 
+/* The focused VM ended: the keyboard moves on to the next running VM, and
+ * what was typed for the ended one but never read goes along with it. */
+static void refocus_if_ended(struct console_route *r)
+{
+	struct vm *gone = r->vms[r->focus];
+	int c, n;
+
+	if (can_take_input(gone) || (n = next_running(r)) < 0)
+		return;
+	r->focus = n;
+	announce_focus(r);
+	while ((c = input_queue_peek(&gone->input)) >= 0) {
+		input_queue_put(&r->vms[r->focus]->input, (uint8_t)c);
+		input_queue_pop(&gone->input);
+	}
+}
+
 void console_route_poll(struct console_route *r)
 {
 	int c;
 
 	if (!r)
 		return;
+	refocus_if_ended(r);
 	while ((c = arch_console_getc()) >= 0)
 		feed(r, (uint8_t)c);
 	for (int i = 0; i < r->nvms; i++)
