@@ -28,6 +28,15 @@ static const char *mod_label(const struct boot_module *m, const struct mod_spec 
 	return m->string[0] ? m->string : "(no string)";
 }
 
+static const char *image_kind(enum vm_image_type t)
+{
+	switch (t) {
+	case VM_IMAGE_RAW:   return "raw image (real mode)";
+	case VM_IMAGE_LINUX: return "Linux bzImage";
+	default:             return "multiboot";
+	}
+}
+
 static void parse_modules(struct launch *l, const struct boot_info *bi)
 {
 	char err[160];
@@ -134,7 +143,7 @@ static void create_vms(struct launch *l, bool stats)
 			continue;
 		}
 		printk(LOG_INFO, "vireo: VM %s: %s, %llu MiB, %u vCPU%s, entry 0x%llx\n",
-		       vm->name, s->vm.type == VM_IMAGE_RAW ? "raw image (real mode)" : "multiboot",
+		       vm->name, image_kind(s->vm.type),
 		       (unsigned long long)(vm->mem.size >> 20), vm->nvcpus,
 		       vm->nvcpus > 1 ? "s" : "", (unsigned long long)vm->boot.entry);
 		vm->stats.timing = stats;
