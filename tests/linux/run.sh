@@ -77,4 +77,31 @@ dates="$(date -u +%Y-%m-%d) $(date -u -d yesterday +%Y-%m-%d) $(date -u -d tomor
 guest_date=$(grep -oE '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' <<<"$out" | tail -n 1)
 check "date is the host's (${guest_date:-none})" bash -c '[ -n "$1" ] && [[ " $2 " == *" $1 "* ]]' _ "$guest_date" "$dates"
 check "no kernel warning or oops" bash -c '! grep -qE "WARNING: CPU|BUG:|Oops|Call Trace" <<<"$1"' _ "$out"
+
+# Malformed Linux images, in one boot: each is refused with its reason and
+# the healthy multiboot VM beside them runs to its end.
+bad=$(mktemp -d)
+trap 'rm -f "$script"; rm -rf "$bad"' EXIT
+head -c 4096 /dev/zero >"$bad/old.bz"        # protocol 2.04, 0xAA55, HdrS
+printf '\x55\xaa' | dd of="$bad/old.bz" bs=1 seek=510 conv=notrunc status=none
+printf 'HdrS\x04\x02' | dd of="$bad/old.bz" bs=1 seek=514 conv=notrunc status=none
+head -c 3000 "$BUILD/linux/bzImage" >"$bad/trunc.bz"
+head -c $((16 << 20)) /dev/zero >"$bad/big.initrd"
+./vireo run --kernel "$bad/old.bz" --type linux --name old \
+	--kernel "$bad/trunc.bz" --type linux --name trunc \
+	--kernel "$BUILD/linux/bzImage" --name small -m 64M \
+	--kernel "$BUILD/linux/bzImage" --name bigrd -m 80M --initrd "$bad/big.initrd" \
+	--vm guests/demo/hello.vm --timeout 300 >"$BUILD/linux-bad.log" 2>&1
+rc=$?
+bad_out=$(tr -d '\r' <"$BUILD/linux-bad.log")
+refused() { # name pattern
+	grep -qE "vireo: VM '[^']*$1[^']*' refused: $2" <<<"$bad_out"
+}
+check "old protocol refused: 2.04 is older than 2.06" refused old 'Linux boot protocol 2\.04 is older than 2\.06'
+check "truncated image refused" refused trunc 'bzImage truncated'
+check "kernel without room to decompress refused (-m 64M)" refused small 'kernel needs 0x[0-9a-f]+ bytes of guest RAM \(init_size\)'
+check "initrd that does not fit refused (16 MiB in -m 80M)" refused bigrd 'initrd of 16 MiB does not fit'
+check "the healthy VM beside them ran to its end" grep -q '^\[hello\] goodbye' <<<"$bad_out"
+check "summary: 1 VM ran, 4 refused; result 126 (got $rc)" \
+	bash -c 'grep -q "summary: 1 VM ran, 4 refused" <<<"$1" && [ "$2" = 126 ]' _ "$bad_out" "$rc"
 finish
