@@ -280,6 +280,8 @@ const char *strstr(const char *h, const char *n);
 extern int test_failures;
 int check(int cond, const char *name);                          /* "ok name" / "FAIL name: condition false" */
 int check_eq(uint64_t got, uint64_t expected, const char *name); /* "FAIL name: got 0x.. expected 0x.." */
+/* |got - want| <= want * permille / 1000: "ok name (got, expected want)" */
+int check_pm(uint64_t got, uint64_t want, unsigned permille, const char *name);
 void skip(const char *name, const char *why);                    /* "skip name (why)" */
 void fail(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int test_report(void);                  /* prints RESULT line, returns failures */

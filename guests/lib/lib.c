@@ -306,6 +306,19 @@ int check_eq(uint64_t got, uint64_t expected, const char *name)
 	return 0;
 }
 
+int check_pm(uint64_t got, uint64_t want, unsigned permille, const char *name)
+{
+	uint64_t diff = got > want ? got - want : want - got;
+
+	if (diff * 1000 <= want * permille) {
+		printf("ok %s (%llu, expected %llu)\n", name, (unsigned long long)got, (unsigned long long)want);
+		return 1;
+	}
+	fail(name, "%llu, expected %llu within %u.%u%%", (unsigned long long)got, (unsigned long long)want,
+	     permille / 10, permille % 10);
+	return 0;
+}
+
 void fail(const char *name, const char *fmt, ...)
 {
 	struct out o = { 0, 0, 0, 1 };

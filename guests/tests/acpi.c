@@ -31,18 +31,6 @@ static const uint8_t *bytes(const void *p) { return p; }
 static uint32_t rd32(const void *p) { const uint8_t *b = p; return b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24; }
 static uint64_t rd64(const void *p) { return rd32(p) | (uint64_t)rd32(bytes(p) + 4) << 32; }
 
-static int check_pm(uint64_t got, uint64_t want, unsigned permille, const char *name)
-{
-	uint64_t diff = got > want ? got - want : want - got;
-
-	if (diff * 1000 <= want * permille) {
-		printf("ok %s (%llu, expected %llu)\n", name, (unsigned long long)got, (unsigned long long)want);
-		return 1;
-	}
-	fail(name, "%llu, expected %llu within %u.%u%%", (unsigned long long)got, (unsigned long long)want,
-	     permille / 10, permille % 10);
-	return 0;
-}
 
 static void vireo_eq(uint64_t got, uint64_t want, const char *name)
 {

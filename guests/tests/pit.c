@@ -38,19 +38,6 @@ static uint64_t ms(uint32_t n) { return (uint64_t)tsc_khz * n; }
 static uint64_t pit_to_tsc(uint64_t n) { return div64(n * tsc_khz * 1000, PIT_HZ); }
 static uint64_t tsc_to_pit(uint64_t t) { return div64(t * PIT_HZ, (uint64_t)tsc_khz * 1000); }
 
-/* |got - want| <= want * permille / 1000 */
-static int check_pm(uint64_t got, uint64_t want, unsigned permille, const char *name)
-{
-	uint64_t diff = got > want ? got - want : want - got;
-
-	if (diff * 1000 <= want * permille) {
-		printf("ok %s (%llu, expected %llu)\n", name, (unsigned long long)got, (unsigned long long)want);
-		return 1;
-	}
-	fail(name, "%llu, expected %llu within %u.%u%%", (unsigned long long)got, (unsigned long long)want,
-	     permille / 10, permille % 10);
-	return 0;
-}
 
 static void stamp_tick(void)
 {

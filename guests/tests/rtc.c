@@ -49,18 +49,6 @@ static volatile int read_c;        /* handlers read register C */
 
 static uint64_t ms(uint32_t n) { return (uint64_t)tsc_khz * n; }
 
-static int check_pm(uint64_t got, uint64_t want, unsigned permille, const char *name)
-{
-	uint64_t diff = got > want ? got - want : want - got;
-
-	if (diff * 1000 <= want * permille) {
-		printf("ok %s (%llu, expected %llu)\n", name, (unsigned long long)got, (unsigned long long)want);
-		return 1;
-	}
-	fail(name, "%llu, expected %llu within %u.%u%%", (unsigned long long)got, (unsigned long long)want,
-	     permille / 10, permille % 10);
-	return 0;
-}
 
 /* ------------------------------------------------------------------ date */
 struct rtc_time {
