@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Linux integration test: boots the default Linux guest (tools/linux-guest.sh:
 # Debian's cloud kernel and the busybox initramfs) under Vireo with two
-# vCPUs, drives its shell through ./vireo's stdin as a user would type, and
-# checks what the commands print and how the VM ends:
+# vCPUs, beside a small multiboot VM (guests/demo/hello.vm), drives its
+# shell through ./vireo's stdin as a user would type, and checks what the
+# commands print and how the VMs end:
 #   uname -a                  the kernel booted is the one we built
 #   cat /proc/interrupts x 2  local timer (LOC) and ttyS0 counts rise
 #   nproc                     both vCPUs online
@@ -45,13 +46,18 @@ printf '%s\n' 'uname -a' 'cat /proc/interrupts' 'sleep 1' 'cat /proc/interrupts'
 	'nproc' 'date +%Y-%m-%d' 'poweroff' >"$script"
 start=$(date +%s)
 ./vireo run --kernel "$BUILD/linux/bzImage" --initrd "$BUILD/linux/initramfs.cpio.gz" \
-	--append console=ttyS0 -m 256M --smp 2 --timeout 900 --stats <"$script" >"$LOG" 2>&1
+	--append console=ttyS0 -m 256M --smp 2 --name linux --vm guests/demo/hello.vm \
+	--timeout 900 --stats <"$script" >"$LOG" 2>&1
 rc=$?
 echo "  (boot, commands and poweroff took $(( $(date +%s) - start )) s wall; log $LOG)"
-out=$(tr -d '\r' <"$LOG")
+all=$(tr -d '\r' <"$LOG")
+# Two VMs: each line of a VM's console carries its name.
+out=$(sed -n 's/^\[linux\] //p' <<<"$all")
 
 check "exit status 0 (got $rc)" [ "$rc" = 0 ]
-check "ended by ACPI S5 (powered off)" grep -q 'stopped: powered off (ACPI S5)' <<<"$out"
+check "Linux ended by ACPI S5 (powered off)" grep -q 'VM linux stopped: powered off (ACPI S5)' <<<"$all"
+check "the multiboot VM beside it ran to its end" grep -q '^\[hello\] goodbye' <<<"$all"
+check "summary: 2 VMs ran, 0 refused" grep -q 'summary: 2 VMs ran, 0 refused' <<<"$all"
 check "reached the shell prompt" grep -q '^vireo-linux# ' <<<"$out"
 version=$(sed -n 's/^linux-image-\(.*\)$/\1/p' "$BUILD/linux/VERSION")
 check "uname -a names the kernel built ($version)" \
@@ -77,6 +83,8 @@ dates="$(date -u +%Y-%m-%d) $(date -u -d yesterday +%Y-%m-%d) $(date -u -d tomor
 guest_date=$(grep -oE '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' <<<"$out" | tail -n 1)
 check "date is the host's (${guest_date:-none})" bash -c '[ -n "$1" ] && [[ " $2 " == *" $1 "* ]]' _ "$guest_date" "$dates"
 check "no kernel warning or oops" bash -c '! grep -qE "WARNING: CPU|BUG:|Oops|Call Trace" <<<"$1"' _ "$out"
+check "console input reached the Linux VM (focus moves when hello ends)" \
+	grep -q 'console input goes to VM linux' <<<"$all"
 
 # Malformed Linux images, in one boot: each is refused with its reason and
 # the healthy multiboot VM beside them runs to its end.
