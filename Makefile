@@ -74,5 +74,8 @@ demo: deps all
 bench: deps all
 	@tools/bench.sh
 
+bench-linux: deps
+	@tools/bench-linux.sh
+
 clean:
 	rm -rf $(BUILD)
