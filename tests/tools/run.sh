@@ -131,14 +131,14 @@ terminal_input console
 terminal_output console
 menuentry "Vireo" {
 	multiboot2 /boot/vireo.elf loglevel=debug stats=1
-	module2 /guests/0-k.elf /guests/0-k.elf name=alpha type=multiboot mem=64M cpus=2 "cmdline=  console=com1 msg=\"hi there\" path=C:\\dir \$HOME 'q'"
-	module2 /guests/1-initrd.img type=module vm=alpha "cmdline=initrd.img"
-	module2 /guests/2-data.bin type=module vm=alpha "cmdline=first module string"
-	module2 /guests/3-data.bin type=module vm=alpha "cmdline=data.bin"
-	module2 /guests/4-other.elf /guests/4-other.elf name=beta type=multiboot mem=200M cpus=1 "cmdline="
-	module2 /guests/5-k.elf /guests/5-k.elf name=gamma type=multiboot mem=1024M cpus=3 "cmdline=x \"y z\""
-	module2 /guests/6-data.bin type=module vm=gamma "cmdline=data.bin"
-	module2 /guests/7-other.elf /guests/7-other.elf name=vm3 type=raw mem=32M cpus=1 load=0x7c00 "cmdline="
+	module2 --nounzip /guests/0-k.elf /guests/0-k.elf name=alpha type=multiboot mem=64M cpus=2 "cmdline=  console=com1 msg=\"hi there\" path=C:\\dir \$HOME 'q'"
+	module2 --nounzip /guests/1-initrd.img type=module vm=alpha "cmdline=initrd.img"
+	module2 --nounzip /guests/2-data.bin type=module vm=alpha "cmdline=first module string"
+	module2 --nounzip /guests/3-data.bin type=module vm=alpha "cmdline=data.bin"
+	module2 --nounzip /guests/4-other.elf /guests/4-other.elf name=beta type=multiboot mem=200M cpus=1 "cmdline="
+	module2 --nounzip /guests/5-k.elf /guests/5-k.elf name=gamma type=multiboot mem=1024M cpus=3 "cmdline=x \"y z\""
+	module2 --nounzip /guests/6-data.bin type=module vm=gamma "cmdline=data.bin"
+	module2 --nounzip /guests/7-other.elf /guests/7-other.elf name=vm3 type=raw mem=32M cpus=1 load=0x7c00 "cmdline="
 	boot
 	halt
 }
@@ -156,19 +156,19 @@ for l in "boot: cdrom" "display_library: term" "com1: enabled=1, mode=file, dev=
 done
 
 expect_rc 0 "dry run, one kernel, defaults" "$VIREO" run --dry-run --kernel k.elf --cpu-model tigerlake
-expect_line "default VM line" $'\tmodule2 /guests/0-k.elf /guests/0-k.elf name=vm0 type=multiboot mem=32M cpus=1 "cmdline="' "$T/out"
+expect_line "default VM line" $'\tmodule2 --nounzip /guests/0-k.elf /guests/0-k.elf name=vm0 type=multiboot mem=32M cpus=1 "cmdline="' "$T/out"
 expect_line "default loglevel and stats" $'\tmultiboot2 /boot/vireo.elf loglevel=info stats=0' "$T/out"
 expect_line "bochsrc megs at least 256" "megs: 256" "$T/out"
 expect_line "--cpu-model" "cpu: model=tigerlake, count=1, ips=50000000, reset_on_triple_fault=0" "$T/out"
 expect_rc 0 "--strict-mmio" "$VIREO" run --dry-run --kernel k.elf --strict-mmio
-expect_line "  ...strict-mmio=1 on the module line" $'\tmodule2 /guests/0-k.elf /guests/0-k.elf name=vm0 type=multiboot mem=32M cpus=1 strict-mmio=1 "cmdline="' "$T/out"
+expect_line "  ...strict-mmio=1 on the module line" $'\tmodule2 --nounzip /guests/0-k.elf /guests/0-k.elf name=vm0 type=multiboot mem=32M cpus=1 strict-mmio=1 "cmdline="' "$T/out"
 printf 'kernel=k.elf\nstrict-mmio=1\n' >"$T/strict.vm"
 expect_rc 0 "strict-mmio=1 in a VM file" "$VIREO" run --dry-run --vm "$T/strict.vm"
-expect_line "  ...strict-mmio=1 on its module line" $'\tmodule2 /guests/0-k.elf /guests/0-k.elf name=strict type=multiboot mem=32M cpus=1 strict-mmio=1 "cmdline="' "$T/out"
+expect_line "  ...strict-mmio=1 on its module line" $'\tmodule2 --nounzip /guests/0-k.elf /guests/0-k.elf name=strict type=multiboot mem=32M cpus=1 strict-mmio=1 "cmdline="' "$T/out"
 printf 'kernel=k.elf\nstrict-mmio=yes\n' >"$T/strict2.vm"
 expect_rc 2 "strict-mmio=yes refused" "$VIREO" run --dry-run --vm "$T/strict2.vm"
 expect_rc 0 "--on-reset stop" "$VIREO" run --dry-run --kernel k.elf --on-reset stop
-expect_line "  ...on-reset=stop on the module line" $'\tmodule2 /guests/0-k.elf /guests/0-k.elf name=vm0 type=multiboot mem=32M cpus=1 on-reset=stop "cmdline="' "$T/out"
+expect_line "  ...on-reset=stop on the module line" $'\tmodule2 --nounzip /guests/0-k.elf /guests/0-k.elf name=vm0 type=multiboot mem=32M cpus=1 on-reset=stop "cmdline="' "$T/out"
 expect_rc 2 "--on-reset reboot refused" "$VIREO" run --dry-run --kernel k.elf --on-reset reboot
 expect_rc 2 "--console-input of a missing file" "$VIREO" run --dry-run --kernel k.elf --console-input "$T/no-such-input"
 expect_line "  ...says which" "vireo: --console-input: '$T/no-such-input' not readable" "$T/err"
@@ -179,7 +179,7 @@ expect_rc 0 "the largest VM Bochs can hold" "$VIREO" run --dry-run --kernel k.el
 expect_rc 0 "dry run, cmdline quoting" "$VIREO" run --dry-run --kernel k.elf \
 	--append 'a  b "c d" e\f $g'"'"'h'"'"' ${i}'
 expect_line "  ...quotes \\ \" \$ and keeps spaces" \
-	$'\tmodule2 /guests/0-k.elf /guests/0-k.elf name=vm0 type=multiboot mem=32M cpus=1 "cmdline=a  b \\"c d\\" e\\\\f \\$g\'h\' \\${i}"' "$T/out"
+	$'\tmodule2 --nounzip /guests/0-k.elf /guests/0-k.elf name=vm0 type=multiboot mem=32M cpus=1 "cmdline=a  b \\"c d\\" e\\\\f \\$g\'h\' \\${i}"' "$T/out"
 expect_usage "newline in --append" "$VIREO" run --dry-run --kernel k.elf --append $'a\nb'
 
 # --hv-append: words go onto Vireo's own multiboot2 line, after loglevel= and
@@ -188,7 +188,7 @@ expect_rc 0 "dry run, --hv-append" "$VIREO" run --dry-run --kernel k.elf --hv-ap
 	--stats --hv-append 'msg="a$b" c\d'
 expect_line "  ...appends words to the multiboot2 line" \
 	$'\tmultiboot2 /boot/vireo.elf loglevel=info stats=1 apicv=0 quantum_ms=5 "msg=\\"a\\$b\\"" "c\\\\d"' "$T/out"
-expect_line "  ...leaves the VM line alone" $'\tmodule2 /guests/0-k.elf /guests/0-k.elf name=vm0 type=multiboot mem=32M cpus=1 "cmdline="' "$T/out"
+expect_line "  ...leaves the VM line alone" $'\tmodule2 --nounzip /guests/0-k.elf /guests/0-k.elf name=vm0 type=multiboot mem=32M cpus=1 "cmdline="' "$T/out"
 expect_usage "newline in --hv-append" "$VIREO" run --dry-run --kernel k.elf --hv-append $'a\nb'
 expect_usage "--hv-append without its argument" "$VIREO" run --kernel k.elf --hv-append
 expect_rc 0 "help documents --hv-append" "$VIREO" help
