@@ -8,6 +8,7 @@
 #   cat /proc/interrupts x 2  local timer (LOC) and ttyS0 counts rise
 #   nproc                     both vCPUs online
 #   date                      the RTC gave the host's date
+#   cat /part2                the initrd is two gzip parts: the guest got both
 #   poweroff                  ACPI S5: the run exits 0, "powered off"
 # The commands are typed at once: COM1 flow control (RTS) holds them until
 # the kernel's serial driver is open, and the tty queues them for the shell.
@@ -39,13 +40,20 @@ if ! tools/linux-guest.sh "$BUILD/linux" >"$BUILD/linux-guest.log" 2>&1; then
 fi
 ok "default Linux guest built ($(head -n 1 "$BUILD/linux/VERSION"))"
 
+# The initrd: the default one with a second gzip part appended (the
+# kernel accepts concatenated archives; the bytes must arrive unchanged).
+bad=$(mktemp -d)
+script=$bad/typed
+trap 'rm -rf "$bad"' EXIT
+mkdir "$bad/part2"
+echo "second part of the initrd" >"$bad/part2/part2"
+(cd "$bad/part2" && echo part2 | cpio -o -H newc --quiet) | gzip >"$bad/part2.gz"
+cat "$BUILD/linux/initramfs.cpio.gz" "$bad/part2.gz" >"$bad/initrd.gz"
 # Two reads of /proc/interrupts a second apart, then the rest.
-script=$(mktemp)
-trap 'rm -f "$script"' EXIT
 printf '%s\n' 'uname -a' 'cat /proc/interrupts' 'sleep 1' 'cat /proc/interrupts' \
-	'nproc' 'date +%Y-%m-%d' 'poweroff' >"$script"
+	'nproc' 'date +%Y-%m-%d' 'cat /part2' 'poweroff' >"$script"
 start=$(date +%s)
-./vireo run --kernel "$BUILD/linux/bzImage" --initrd "$BUILD/linux/initramfs.cpio.gz" \
+./vireo run --kernel "$BUILD/linux/bzImage" --initrd "$bad/initrd.gz" \
 	--append console=ttyS0 -m 256M --smp 2 --name linux --vm guests/demo/hello.vm \
 	--timeout 900 --stats <"$script" >"$LOG" 2>&1
 rc=$?
@@ -82,14 +90,13 @@ check "nproc says 2: both vCPUs online (${nproc:-none})" [ "$nproc" = 2 ]
 dates="$(date -u +%Y-%m-%d) $(date -u -d yesterday +%Y-%m-%d) $(date -u -d tomorrow +%Y-%m-%d)"
 guest_date=$(grep -oE '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' <<<"$out" | tail -n 1)
 check "date is the host's (${guest_date:-none})" bash -c '[ -n "$1" ] && [[ " $2 " == *" $1 "* ]]' _ "$guest_date" "$dates"
+check "both gzip parts of the initrd arrived" grep -qx 'second part of the initrd' <<<"$out"
 check "no kernel warning or oops" bash -c '! grep -qE "WARNING: CPU|BUG:|Oops|Call Trace" <<<"$1"' _ "$out"
 check "console input reached the Linux VM (focus moves when hello ends)" \
 	grep -q 'console input goes to VM linux' <<<"$all"
 
 # Malformed Linux images, in one boot: each is refused with its reason and
 # the healthy multiboot VM beside them runs to its end.
-bad=$(mktemp -d)
-trap 'rm -f "$script"; rm -rf "$bad"' EXIT
 head -c 4096 /dev/zero >"$bad/old.bz"        # protocol 2.04, 0xAA55, HdrS
 printf '\x55\xaa' | dd of="$bad/old.bz" bs=1 seek=510 conv=notrunc status=none
 printf 'HdrS\x04\x02' | dd of="$bad/old.bz" bs=1 seek=514 conv=notrunc status=none
