@@ -104,15 +104,6 @@ static uint64_t gdt[10] __attribute__((aligned(16))) = {
 	0, 0,                  /* 0x40 TSS, filled in at run time */
 };
 
-struct tss64 {
-	uint32_t reserved0;
-	uint64_t rsp[3];
-	uint64_t reserved1;
-	uint64_t ist[7];
-	uint64_t reserved2;
-	uint16_t reserved3, iomap_base;
-} __attribute__((packed));
-
 static struct tss64 tss;
 static uint8_t kernel_stack[16384] __attribute__((aligned(16)));
 static uint8_t user_stack[16384] __attribute__((aligned(16)));

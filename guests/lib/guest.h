@@ -344,6 +344,16 @@ uint64_t mb_ram_end(void); /* 1 MiB + mem_upper KiB, 0 if unknown */
 #ifdef __x86_64__
 /* identity map built by start.S: 4 page directories of 2 MiB pages (0-4 GiB) */
 extern uint64_t guest_pd[4][512];
+
+/* 64-bit TSS (SDM Vol. 3 8.7): RSP0-2 for privilege changes, IST 1-7. */
+struct tss64 {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3, iomap_base;
+} __attribute__((packed));
 #endif
 
 #endif

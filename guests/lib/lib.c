@@ -517,15 +517,7 @@ static void idt_init(void)
 }
 
 #ifdef __x86_64__
-/* 64-bit TSS (SDM Vol. 3 8.7): only the IST pointers matter here. */
-struct tss64 {
-	uint32_t reserved0;
-	uint64_t rsp[3];
-	uint64_t reserved1;
-	uint64_t ist[7];
-	uint64_t reserved2;
-	uint16_t reserved3, iomap_base;
-} __attribute__((packed));
+/* Only the IST pointers of the TSS matter here. */
 
 #define TSS_SEL        0x20
 static struct tss64 tss;
