@@ -210,15 +210,8 @@ EOF
 
 # ---------------------------------------------------------------- runs
 
-timed() { # log cmd...
-	local log=$1 t0 t1
-	shift
-	t0=$(date +%s.%N)
-	"$@" >"$log" 2>&1
-	echo "rc=$?" >>"$log"
-	t1=$(date +%s.%N)
-	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f\n", b - a }' >"${log%.log}.time"
-}
+# timed LOG CMD...
+. "$ROOT/tools/bench-timed.sh"
 
 boot_native() { # name cmdline
 	make_native_iso "$1" "$2"

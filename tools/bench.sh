@@ -151,15 +151,8 @@ build() {
 # Each run writes logs/NAME.log (console + stats) and logs/NAME.time (wall
 # seconds). At most $JOBS run at once.
 
-timed() { # log cmd...: run, keeping stdout+stderr and the wall time
-	local log=$1 t0 t1
-	shift
-	t0=$(date +%s.%N)
-	"$@" >"$log" 2>&1
-	echo "rc=$?" >>"$log"
-	t1=$(date +%s.%N)
-	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f\n", b - a }' >"${log%.log}.time"
-}
+# timed LOG CMD...
+. "$ROOT/tools/bench-timed.sh"
 
 # Two boots per op: the cost is measured without --stats (whose timing
 # adds two RDTSC to every exit), the attribution to exit reasons with it.
