@@ -47,6 +47,8 @@ $(BUILD)/vireo32.elf: $(BUILD)/vireo.elf
 
 -include $(KOBJ:.o=.d)
 -include guests/guests.mk
+# suites with their own make targets (tests/fuzz: make fuzz, tests/chaos: make chaos)
+-include $(wildcard tests/*/*.mk)
 
 deps:
 	@tools/deps.sh

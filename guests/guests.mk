@@ -126,3 +126,5 @@ $(GB)/realmode.bin: $(GB)/obj16/realmode.elf
 
 -include $(wildcard $(GB)/obj32/*/*.d $(GB)/obj64/*/*.d)
 -include guests/bench/bench.mk
+# one more file per guest family that needs its own link rules
+-include $(wildcard guests/tests/*.mk)

@@ -36,7 +36,8 @@ if command -v clang >/dev/null 2>&1; then
 	build_step clang make -j2 kernel CC=clang BUILD="$BUILD/clang"
 fi
 
-for suite in tests/unit/run.sh tests/tools/run.sh tests/guest/run.sh tests/linux/run.sh tests/bench/run.sh; do
+for suite in tests/unit/run.sh tests/fuzz/run.sh tests/tools/run.sh tests/guest/run.sh tests/linux/run.sh tests/bench/run.sh; do
+	[ -f "$suite" ] || continue
 	name=$(basename "$(dirname "$suite")")
 	echo "== $name tests"
 	"$suite" 2>&1 | tee "$LOG/$name.log"

@@ -574,6 +574,12 @@ run_one() {
 	fi
 }
 
+# More scenarios, one file per family (chaos, isolation, ...): each appends
+# to SCENARIOS and defines its sc_NAME functions.
+for f in tests/guest/scenarios-*.sh; do
+	[ -f "$f" ] && . "$f"
+done
+
 if [ "${1:-}" = "-l" ]; then
 	echo $SCENARIOS
 	exit 0
