@@ -114,11 +114,25 @@ static void check_orphans(struct launch *l)
 	}
 }
 
+/* A VM refused half-way, or every VM at the end, must have given back all
+ * the host memory it took: anything else is a leak in Vireo, said loudly. */
+static bool check_returned(const char *who, uint64_t free_before, const char *after)
+{
+	uint64_t now = kalloc_free_bytes();
+
+	if (now == free_before)
+		return true;
+	printk(LOG_ERR, "vireo: BUG: %s: host memory not returned after %s: %lld KiB\n", who, after,
+	       (long long)(free_before - now) / 1024);
+	return false;
+}
+
 static void create_vms(struct launch *l, bool stats)
 {
 	bool prefix = count_vm_specs(l) > 1;
 	char err[200];
 	struct vm_image img;
+	uint64_t free_before;
 
 	for (int i = 0; i < l->nspecs; i++) {
 		struct mod_spec *s = &l->specs[i];
@@ -136,10 +150,12 @@ static void create_vms(struct launch *l, bool stats)
 			l->refused++;
 			continue;
 		}
+		free_before = kalloc_free_bytes();
 		if (build_image(l, i, &img, err, sizeof(err)) ||
 		    !(vm = vm_create(l->nvms, &s->vm, &img, prefix, err, sizeof(err)))) {
 			printk(LOG_ERR, "vireo: VM '%s' refused: %s\n", mod_label(l->mods[i], s), err);
 			l->refused++;
+			check_returned(s->vm.name, free_before, "its refusal");
 			continue;
 		}
 		printk(LOG_INFO, "vireo: VM %s: %s, %llu MiB, %u vCPU%s, entry 0x%llx\n",
@@ -196,8 +212,11 @@ static void print_summary(struct launch *l, const struct hv_options *opts)
 int vireo_launch(const struct boot_info *bi, const struct hv_options *opts)
 {
 	static struct launch l; /* large; lives for the whole run */
+	uint64_t free_at_start = kalloc_free_bytes();
 	int code;
 
+	printk(LOG_DEBUG, "vireo: host memory: %llu KiB free before the VMs\n",
+	       (unsigned long long)(free_at_start >> 10));
 	parse_modules(&l, bi);
 	check_orphans(&l);
 	create_vms(&l, opts->stats);
@@ -207,8 +226,13 @@ int vireo_launch(const struct boot_info *bi, const struct hv_options *opts)
 		sched_run(l.vms, l.nvms, (uint64_t)opts->quantum_ms * arch_tsc_khz());
 	print_summary(&l, opts);
 	code = result_code(&l);
-	for (int i = 0; i < l.nvms; i++)
+	for (int i = 0; i < l.nvms; i++) {
 		vm_destroy(l.vms[i]);
+		kfree(l.vms[i], sizeof(*l.vms[i]));
+	}
+	if (check_returned("VMs", free_at_start, "the run"))
+		printk(LOG_DEBUG, "vireo: host memory: all %llu KiB free again after the VMs\n",
+		       (unsigned long long)(free_at_start >> 10));
 	printk(LOG_ERR, "vireo: result %d\n", code);
 	return code;
 }

@@ -256,8 +256,11 @@ struct vm *vm_create(int id, const struct vm_config *cfg, const struct vm_image 
 	vm->mem.size = cfg->mem;
 	vm->mem.base = kalloc_pages(cfg->mem, MiB(2));
 	if (!vm->mem.base) {
-		snprintf(err, errlen, "not enough host memory for %llu MiB of guest RAM",
-			 (unsigned long long)(cfg->mem >> 20));
+		/* Guest RAM is one 2 MiB-aligned block: free memory in pieces
+		 * may add up to more and still not hold it. */
+		snprintf(err, errlen, "not enough host memory for %llu MiB of guest RAM "
+			 "(%llu MiB free)", (unsigned long long)(cfg->mem >> 20),
+			 (unsigned long long)(kalloc_free_bytes() >> 20));
 		kfree(vm, sizeof(*vm));
 		return NULL;
 	}
