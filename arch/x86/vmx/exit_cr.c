@@ -1,6 +1,8 @@
 /* Control-register exits (SDM Vol. 3C 25.1.3, 27.2.1 Table 27-3) and
  * XSETBV. Vireo owns CR0.NE/PG and CR4.VMXE (plus CR4 bits the CPU cannot
- * run with); the guest sees its own values through the read shadows. */
+ * run with); the guest sees its own values through the read shadows.
+ * Whatever a guest writes, it gets the #GP the CPU would give or a state
+ * VM entry accepts, never an entry failure (SDM 26.3.1). */
 #include "arch/x86/cpu/cpu.h"
 #include "arch/x86/vmx/exit.h"
 #include "arch/x86/vmx/guest.h"
@@ -22,22 +24,34 @@ static void gpr_write(struct vcpu *v, unsigned n, uint64_t val)
 		to_vmx(v)->regs.gpr[n] = val;
 }
 
-/* PAE paging outside long mode: VM entry loads the four PDPTEs from the
- * VMCS (SDM 26.3.2.4), so after we change paging they must be read from
- * the guest's CR3 here, as MOV to CR0/CR4 would on hardware. */
-static bool load_pdptes(struct vcpu *v, uint64_t cr0, uint64_t cr4, uint64_t efer)
+/* A PAE page-directory-pointer entry that is present may not set bits 2:1,
+ * 8:5 or any bit at or above MAXPHYADDR (SDM 4.4.1; VM entry checks the
+ * same, 26.3.1.6). */
+static bool pdpte_valid(uint64_t e)
 {
-	uint64_t pdpte[4];
+	uint32_t eax, ebx, ecx, edx;
+	uint64_t above;
+
+	if (!(e & 1))
+		return true;
+	cpuid_count(0x80000008, 0, &eax, &ebx, &ecx, &edx);
+	above = ~0ULL << (eax & 0xff);
+	return !(e & (above | 0x1e6ULL));
+}
+
+/* PAE paging outside long mode: VM entry loads the four PDPTEs from the
+ * VMCS (SDM 26.3.2.4), so when an emulated CR0 write turns such paging on
+ * or changes CD/NW under it, they are read from the guest's CR3 here, as
+ * MOV to CR0 would on hardware; an unreadable or reserved entry is #GP. */
+static bool read_pdptes(struct vcpu *v, uint64_t pdpte[4])
+{
 	uint64_t cr3 = vmread(VMCS_GUEST_CR3) & 0xffffffe0ULL;
 
-	if (!(cr0 & X86_CR0_PG) || !(cr4 & X86_CR4_PAE) || (efer & X86_EFER_LMA))
-		return true;
-	if (!vm_read_phys(v->vm, cr3, pdpte, sizeof(pdpte)))
+	if (!vm_read_phys(v->vm, cr3, pdpte, 4 * sizeof(uint64_t)))
 		return false;
-	vmwrite(VMCS_GUEST_PDPTE0, pdpte[0]);
-	vmwrite(VMCS_GUEST_PDPTE1, pdpte[1]);
-	vmwrite(VMCS_GUEST_PDPTE2, pdpte[2]);
-	vmwrite(VMCS_GUEST_PDPTE3, pdpte[3]);
+	for (int i = 0; i < 4; i++)
+		if (!pdpte_valid(pdpte[i]))
+			return false;
 	return true;
 }
 
@@ -57,39 +71,62 @@ static void set_ia32e_mode(bool on)
 	vmwrite(VMCS_GUEST_IA32_EFER, efer);
 }
 
-/* MOV to CR0 (SDM Vol. 2B MOV—Move to/from Control Registers: #GP cases). */
+#define CR0_DEFINED (X86_CR0_PE | X86_CR0_MP | X86_CR0_EM | X86_CR0_TS | X86_CR0_ET | \
+		     X86_CR0_NE | X86_CR0_WP | X86_CR0_AM | X86_CR0_NW | X86_CR0_CD | X86_CR0_PG)
+
+/* The #GP cases of MOV to CR0 (SDM Vol. 2B MOV—Move to/from Control
+ * Registers; Vol. 3A 10.8.5), all decided before anything changes, so a
+ * refused write leaves the vCPU as it was and an accepted one is a state
+ * VM entry takes (26.3.1.1). */
+static bool cr0_write_faults(uint64_t old, uint64_t val, uint64_t cr4, uint64_t efer, bool long64)
+{
+	bool paging_on = !(old & X86_CR0_PG) && (val & X86_CR0_PG);
+	bool paging_off = (old & X86_CR0_PG) && !(val & X86_CR0_PG);
+
+	if ((val >> 32) || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)) ||
+	    ((val & X86_CR0_NW) && !(val & X86_CR0_CD)))
+		return true;
+	/* Leaving paging needs compatibility mode and PCIDE clear. */
+	if (paging_off && (long64 || (cr4 & X86_CR4_PCIDE)))
+		return true;
+	/* Entering IA-32e mode needs PAE, and may not start in 64-bit code. */
+	if (paging_on && (efer & X86_EFER_LME) &&
+	    (!(cr4 & X86_CR4_PAE) || (vmread(VMCS_GUEST_CS_AR) & VMX_AR_L)))
+		return true;
+	return false;
+}
+
 static bool guest_write_cr0(struct vcpu *v, uint64_t val)
 {
 	uint64_t old = vmread(VMCS_CR0_READ_SHADOW);
 	uint64_t efer = vmread(VMCS_GUEST_IA32_EFER);
 	uint64_t cr4 = vmread(VMCS_GUEST_CR4);
+	bool long64 = guest_in_64bit_mode();
+	bool ia32e, pae_legacy;
+	uint64_t pdpte[4];
 
-	if ((val >> 32) || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)) ||
-	    ((val & X86_CR0_NW) && !(val & X86_CR0_CD)))
+	if (!long64)
+		val = (uint32_t)val;   /* the operand is 32 bits outside 64-bit mode */
+	if (cr0_write_faults(old, val, cr4, efer, long64))
 		return false;
-	if (!(old & X86_CR0_PG) && (val & X86_CR0_PG) && (efer & X86_EFER_LME)) {
-		if (!(cr4 & X86_CR4_PAE))
-			return false;
-		set_ia32e_mode(true);          /* SDM 10.8.5: paging on with LME */
-	} else if ((old & X86_CR0_PG) && !(val & X86_CR0_PG) && (efer & X86_EFER_LMA)) {
-		set_ia32e_mode(false);
-	}
+	/* Reserved bits stay clear and ET stays set (Vol. 2B MOV). */
+	val = (val & CR0_DEFINED) | X86_CR0_ET;
+	ia32e = (val & X86_CR0_PG) && (efer & X86_EFER_LME);
+	pae_legacy = (val & X86_CR0_PG) && (cr4 & X86_CR4_PAE) && !ia32e;
+	if (pae_legacy && ((old ^ val) & (X86_CR0_PG | X86_CR0_CD | X86_CR0_NW)) &&
+	    !read_pdptes(v, pdpte))
+		return false;
+
+	if (ia32e != !!(efer & X86_EFER_LMA))
+		set_ia32e_mode(ia32e);         /* SDM 10.8.5: paging with LME */
 	vmx_set_guest_cr0(val);
-	if (!load_pdptes(v, val, cr4, vmread(VMCS_GUEST_IA32_EFER)))
-		return false;
+	if (pae_legacy && ((old ^ val) & (X86_CR0_PG | X86_CR0_CD | X86_CR0_NW))) {
+		vmwrite(VMCS_GUEST_PDPTE0, pdpte[0]);
+		vmwrite(VMCS_GUEST_PDPTE1, pdpte[1]);
+		vmwrite(VMCS_GUEST_PDPTE2, pdpte[2]);
+		vmwrite(VMCS_GUEST_PDPTE3, pdpte[3]);
+	}
 	return true;
-}
-
-static bool guest_write_cr4(struct vcpu *v, uint64_t val)
-{
-	uint64_t efer = vmread(VMCS_GUEST_IA32_EFER);
-
-	if (val & vmx_cr4_host_owned())
-		return false;
-	if ((efer & X86_EFER_LMA) && !(val & X86_CR4_PAE))
-		return false;                  /* cannot leave PAE in long mode */
-	vmx_set_guest_cr4(val);
-	return load_pdptes(v, vmread(VMCS_CR0_READ_SHADOW), val, efer);
 }
 
 /* CR8 is the TPR's bits 7:4 (SDM 10.8.6.1), in xAPIC and x2APIC mode. */
@@ -120,8 +157,13 @@ enum exit_action vmexit_cr_access(struct vcpu *v)
 	case EXIT_QUAL_CR_TYPE_MOV_TO_CR:
 		if (cr == 0)
 			ok = guest_write_cr0(v, gpr_read(v, gpr));
+		/* Every CR4 bit the guest may own is guest-owned in the VMCS,
+		 * so the CPU makes those writes itself, with its own #GP checks
+		 * (PCIDE, PAE in long mode, LA57...). A write exits only when it
+		 * sets a bit whose read shadow is 0 because the guest may not
+		 * have it: a reserved bit, or VMXE (VMX is hidden). #GP. */
 		else if (cr == 4)
-			ok = guest_write_cr4(v, gpr_read(v, gpr));
+			ok = false;
 		else if (cr == 8)
 			ok = access_cr8(v, true, gpr);
 		break;
