@@ -168,11 +168,9 @@ enum exit_action vmx_emulate_mmio(struct vcpu *v, uint64_t gpa)
 				    "failed (%d)", v->id, x86_op_name(insn->op), hex,
 				    (unsigned long long)r->rip, (unsigned long long)gpa, rc);
 	}
-	vmwrite(VMCS_GUEST_RIP, r->rip);
 	if (r->rflags != rflags)
 		vmwrite(VMCS_GUEST_RFLAGS, r->rflags);
-	if (r->rflags & (X86_RFLAGS_TF | X86_RFLAGS_RF))
-		guest_after_insn_debug(r->rflags);
+	guest_complete_insn(v, r->rip);
 	if (rsp)
 		vmwrite(VMCS_GUEST_RSP, r->gpr[GPR_RSP]);
 	return v->vm->state == VM_RUNNING ? EXIT_CONTINUE : EXIT_YIELD;

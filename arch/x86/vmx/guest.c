@@ -115,13 +115,47 @@ void guest_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint
 	vmx_queue_exception(v, vector, has_error, error);
 }
 
-void guest_after_insn_debug(uint64_t rflags)
+/* In 64-bit mode an address is canonical when bits 63 down to the linear
+ * width (48, or 57 with LA57) are all equal (SDM Vol. 1 3.3.7.1). */
+static bool canonical(uint64_t la, bool la57)
 {
+	unsigned shift = la57 ? 64 - 57 : 64 - 48;
+
+	return (uint64_t)((int64_t)(la << shift) >> shift) == la;
+}
+
+void guest_complete_insn(struct vcpu *v, uint64_t rip)
+{
+	uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
+	uint64_t rflags = vmread(VMCS_GUEST_RFLAGS);
+
+	/* Falling off the canonical range is #GP, never an entry failure. */
+	if (rip >= (1ULL << 47) && !canonical(rip, vmread(VMCS_GUEST_CR4) & X86_CR4_LA57) &&
+	    guest_in_64bit_mode()) {
+		guest_inject_gp(v);
+		return;
+	}
+	vmwrite(VMCS_GUEST_RIP, rip);
+	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
+		vmwrite(VMCS_GUEST_INTERRUPTIBILITY,
+			intr & ~(uint64_t)(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
 	if (rflags & X86_RFLAGS_RF)
 		vmwrite(VMCS_GUEST_RFLAGS, rflags & ~(uint64_t)X86_RFLAGS_RF);
 	if (rflags & X86_RFLAGS_TF)
 		vmwrite(VMCS_GUEST_PENDING_DBG_EXCEPTIONS,
 			vmread(VMCS_GUEST_PENDING_DBG_EXCEPTIONS) | PENDING_DBG_BS);
+}
+
+/* IP wraps at 64 KiB in 16-bit code and EIP at 4 GiB outside 64-bit mode
+ * (SDM Vol. 1 3.6); VM entry refuses a RIP above 4 GiB there (26.3.1.4). */
+void guest_skip_insn(void)
+{
+	uint64_t rip = vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_INSTRUCTION_LEN);
+	uint64_t cs_ar = vmread(VMCS_GUEST_CS_AR);
+
+	if (!(cs_ar & VMX_AR_L) || !(vmread(VMCS_GUEST_IA32_EFER) & X86_EFER_LMA))
+		rip &= (cs_ar & VMX_AR_DB) ? 0xffffffffULL : 0xffffULL;
+	guest_complete_insn(vmx_cpu.loaded, rip);
 }
 
 void guest_inject_gp(struct vcpu *v)

@@ -40,8 +40,6 @@ int guest_translate(struct vcpu *v, enum x86_seg seg, uint64_t offset, unsigned 
 unsigned guest_fetch_insn(struct vcpu *v, const struct x86_paging *pg, enum x86_cpu_mode mode,
 			  uint64_t rip, uint8_t *buf);
 
-/* RF and single-step after an instruction Vireo completed (guest.c). */
-void guest_after_insn_debug(uint64_t rflags);
 
 /* Exceptions for the next VM entry (queued, then injected by event.c). */
 void guest_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
@@ -51,22 +49,13 @@ void guest_inject_pf(struct vcpu *v, uint64_t la, uint32_t error);
 
 #define PENDING_DBG_BS (1u << 14)   /* single-step, SDM 24.4.2 Table 24-4 */
 
-/* Past the instruction that exited, as if it had executed: STI and MOV SS
+/* Past the instruction that exited, as if it had executed: RIP moves to
+ * 'rip' (a non-canonical one in 64-bit mode is #GP instead), STI and MOV SS
  * blocking end (SDM 26.3.1.5), RFLAGS.RF clears, and with RFLAGS.TF set
  * the single-step #DB the instruction would have raised becomes pending
  * (the CPU delivers it after VM entry, DR6.BS set, blocking respected). */
-static inline void guest_skip_insn(void)
-{
-	uint64_t rip = vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_INSTRUCTION_LEN);
-	uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
-	uint64_t rflags = vmread(VMCS_GUEST_RFLAGS);
-
-	vmwrite(VMCS_GUEST_RIP, rip);
-	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
-		vmwrite(VMCS_GUEST_INTERRUPTIBILITY,
-			intr & ~(uint64_t)(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
-	if (rflags & (X86_RFLAGS_TF | X86_RFLAGS_RF))
-		guest_after_insn_debug(rflags);
-}
+void guest_complete_insn(struct vcpu *v, uint64_t rip);
+/* The same, to the instruction after the one that exited. */
+void guest_skip_insn(void);
 
 #endif
