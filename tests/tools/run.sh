@@ -173,8 +173,11 @@ expect_rc 2 "--on-reset reboot refused" "$VIREO" run --dry-run --kernel k.elf --
 expect_rc 2 "--console-input of a missing file" "$VIREO" run --dry-run --kernel k.elf --console-input "$T/no-such-input"
 expect_line "  ...says which" "vireo: --console-input: '$T/no-such-input' not readable" "$T/err"
 expect_rc 2 "VMs too large for Bochs (2048 MiB at most)" "$VIREO" run --dry-run --kernel k.elf -m 1984M
-expect_line "  ...says so" "vireo: the VMs need 1984 MiB and Vireo 128 MiB: more than the 2048 MiB Bochs emulates (use --emulator qemu-kvm for larger VMs)" "$T/err"
-expect_rc 0 "the largest VM Bochs can hold" "$VIREO" run --dry-run --kernel k.elf -m 1920M
+expect_line "  ...says so" "vireo: the VMs need 1984 MiB, their files 1 MiB and Vireo 128 MiB: more than the 2048 MiB Bochs emulates (use --emulator qemu-kvm for larger VMs)" "$T/err"
+# k.elf is one page: 1 MiB of files, so 2048 - 128 - 1 is the most.
+expect_rc 0 "the largest VM Bochs can hold" "$VIREO" run --dry-run --kernel k.elf -m 1919M
+expect_line "  ...machine of 2048 MiB" "megs: 2048" "$T/out"
+expect_usage "1 MiB more: refused" "$VIREO" run --dry-run --kernel k.elf -m 1920M
 
 expect_rc 0 "dry run, cmdline quoting" "$VIREO" run --dry-run --kernel k.elf \
 	--append 'a  b "c d" e\f $g'"'"'h'"'"' ${i}'
@@ -194,6 +197,107 @@ expect_usage "--hv-append without its argument" "$VIREO" run --kernel k.elf --hv
 expect_rc 0 "help documents --hv-append" "$VIREO" help
 grep -q -- '--hv-append STR' "$T/out" && ok "  ...listed" || bad "help lacks --hv-append"
 expect_usage "boot-iso: bad --smp" "$VIREO" boot-iso nothere.iso --smp 9
+
+echo "tools: limits (refused before anything is built)"
+# expect_limit DESC MESSAGE CMD...: exit 2, the one-line MESSAGE exactly,
+# and no ISO built (--iso names a file that must not appear).
+expect_limit() {
+	local desc=$1 msg=$2
+	shift 2
+	rm -f "$T/limit.iso"
+	expect_usage "$desc" "$@" --emulator none --iso "$T/limit.iso"
+	expect_line "  ...$msg" "$msg" "$T/err"
+	[ ! -e "$T/limit.iso" ] || bad "  ...an ISO was built anyway"
+}
+vms=() i=0
+for i in $(seq 0 16); do vms+=(--kernel k.elf -m 2M); done
+expect_limit "17 VMs" "vireo: 17 VMs: Vireo runs at most 16" "$VIREO" run "${vms[@]}"
+expect_rc 0 "16 VMs of 8 vCPUs" "$VIREO" run --dry-run "${vms[@]:0:64}" --smp 8
+[ "$(grep -c 'cpus=8 ' "$T/out")" = 1 ] && [ "$(grep -c '^	module2 .* name=vm15 ' "$T/out")" = 1 ] &&
+	ok "  ...all 16 on the GRUB menu" || bad "  ...all 16 on the GRUB menu" "$(cat "$T/out")"
+expect_limit "-m 0" "vireo: -m: memory size '0' out of range (2M..3072M)" "$VIREO" run --kernel k.elf -m 0
+expect_limit "-m 1 (below 2M)" "vireo: -m: memory size '1' out of range (2M..3072M)" "$VIREO" run --kernel k.elf -m 1
+expect_limit "-m 2^40 bytes as MiB" "vireo: -m: memory size '1099511627776' out of range (2M..3072M)" \
+	"$VIREO" run --kernel k.elf -m 1099511627776
+expect_limit "-m 2^40 KiB" "vireo: -m: memory size '1099511627776K' out of range (2M..3072M)" \
+	"$VIREO" run --kernel k.elf -m 1099511627776K
+expect_limit "-m 1024G" "vireo: -m: memory size '1024G' out of range (2M..3072M)" "$VIREO" run --kernel k.elf -m 1024G
+expect_limit "-m 3073M" "vireo: -m: memory size '3073M' out of range (2M..3072M)" "$VIREO" run --kernel k.elf -m 3073M
+expect_limit "-m with 25 digits" "vireo: -m: memory size '9999999999999999999999999G' out of range (2M..3072M)" \
+	"$VIREO" run --kernel k.elf -m 9999999999999999999999999G
+printf 'kernel=k.elf\nmemory=0\n' >"$T/mem0.vm"
+expect_limit "memory=0 in a VM file" "vireo: $T/mem0.vm:2: memory size '0' out of range (2M..3072M)" \
+	"$VIREO" run --vm "$T/mem0.vm"
+expect_limit "--smp 9" "vireo: --smp: bad cpu count '9' (1..8)" "$VIREO" run --kernel k.elf --smp 9
+expect_limit "--smp 4294967297" "vireo: --smp: bad cpu count '4294967297' (1..8)" "$VIREO" run --kernel k.elf --smp 4294967297
+# (Bochs' memory: checked for --emulator bochs only, so with --dry-run.)
+expect_usage "the VMs' sum over what Bochs has (3 x 640M)" \
+	"$VIREO" run --dry-run --kernel k.elf -m 640M --kernel k.elf -m 640M --kernel k.elf -m 640M
+expect_line "  ...says so" \
+	"vireo: the VMs need 1920 MiB, their files 1 MiB and Vireo 128 MiB: more than the 2048 MiB Bochs emulates (use --emulator qemu-kvm for larger VMs)" \
+	"$T/err"
+expect_rc 0 "...3 x 639M fit" "$VIREO" run --dry-run --kernel k.elf -m 639M --kernel k.elf -m 639M --kernel k.elf -m 639M
+expect_line "  ...in 2048 MiB" "megs: 2048" "$T/out"
+head -c $((40 << 20)) /dev/zero >"$T/big.img"
+expect_usage "big files count too (1900M VM + a 40 MiB initrd)" \
+	"$VIREO" run --dry-run --kernel k.elf -m 1900M --initrd "$T/big.img"
+expect_line "  ...says so" \
+	"vireo: the VMs need 1900 MiB, their files 41 MiB and Vireo 128 MiB: more than the 2048 MiB Bochs emulates (use --emulator qemu-kvm for larger VMs)" \
+	"$T/err"
+expect_rc 0 "  ...and give Bochs the room for them" "$VIREO" run --dry-run --kernel k.elf -m 64M --initrd "$T/big.img"
+expect_line "  ...64 + 41 + 128 -> 256" "megs: 256" "$T/out"
+mods=()
+for i in $(seq 9); do mods+=(--module data.bin); done
+expect_limit "9 modules for one VM" "vireo: VM 'vm0': 9 modules (--initrd and --module): at most 8 per VM" \
+	"$VIREO" run --kernel k.elf "${mods[@]:2}" --initrd initrd.img
+expect_rc 0 "  ...8 are fine" "$VIREO" run --dry-run --kernel k.elf "${mods[@]:2}"
+vms=()
+for i in $(seq 0 10); do vms+=(--kernel k.elf -m 2M --module data.bin --module data.bin); done
+expect_limit "33 files in all (11 VMs with 2 modules each)" \
+	"vireo: 33 files to load (kernels, initrds and modules): Vireo reads at most 32" "$VIREO" run "${vms[@]}"
+expect_rc 0 "  ...32 are fine (8 VMs with 3 modules each)" "$VIREO" run --dry-run \
+	$(for i in $(seq 8); do echo --kernel k.elf -m 2M --module data.bin --module data.bin --module data.bin; done)
+long=$(head -c 4097 /dev/zero | tr '\0' x)
+expect_limit "a 4097-character --append" "vireo: VM 'vm0': command line of 4097 characters: at most 4096" \
+	"$VIREO" run --kernel k.elf --append "$long"
+expect_rc 0 "  ...4096 are fine" "$VIREO" run --dry-run --kernel k.elf --append "${long:1}"
+printf 'kernel=k.elf\ncmdline=%s\n' "$long" >"$T/long.vm"
+expect_limit "a 4097-character cmdline= in a VM file" "vireo: VM 'long': command line of 4097 characters: at most 4096" \
+	"$VIREO" run --vm "$T/long.vm"
+printf 'kernel=k.elf\nmodule=data.bin %s\n' "$long" >"$T/longmod.vm"
+expect_limit "a 4097-character module string" "vireo: VM 'longmod': module string of 4097 characters: at most 4096" \
+	"$VIREO" run --vm "$T/longmod.vm"
+quotes=$(head -c 4096 /dev/zero | tr '\0' '"')
+expect_limit "4096 quotes: 8202 bytes once GRUB quotes them" \
+	"vireo: VM 'vm0': command line too long once quoted for GRUB (8202 bytes with its quotes and backslashes; Vireo reads module lines of at most 8191)" \
+	"$VIREO" run --kernel k.elf --append "$quotes"
+expect_rc 0 "  ...3900 quotes fit" "$VIREO" run --dry-run --kernel k.elf --append "${quotes:196}"
+expect_limit "a Vireo command line over 8127 bytes" \
+	"vireo: --hv-append: Vireo's command line would be 8212 bytes: at most 8127" \
+	"$VIREO" run --kernel k.elf --hv-append "$(head -c 8190 /dev/zero | tr '\0' x)"
+head -c 512 /dev/zero >"$T/boot.bin"
+expect_limit "raw image loaded at 0xA0000" "vireo: VM 'vm0': --load 0xa0000: a raw image starts in real mode, below 0xA0000" \
+	"$VIREO" run --kernel "$T/boot.bin" --type raw --load 0xA0000
+expect_limit "raw image running into 0xA0000" \
+	"vireo: VM 'vm0': raw image of 512 bytes at 0x9ff00 runs past 0xA0000 (the legacy hole)" \
+	"$VIREO" run --kernel "$T/boot.bin" --type raw --load 0x9FF00
+expect_rc 0 "  ...ending right at 0xA0000 is fine" "$VIREO" run --dry-run --kernel "$T/boot.bin" --type raw --load 0x9FE00
+: >"$T/empty.bin"
+expect_limit "empty raw image" "vireo: VM 'vm0': raw image '$T/empty.bin' is empty" \
+	"$VIREO" run --kernel "$T/empty.bin" --type raw --load 0x7c00
+expect_limit "a 32-character --name" "vireo: --name: bad VM name 'abcdefghijabcdefghijabcdefghijab' (1-31 of A-Z a-z 0-9 _ -)" \
+	"$VIREO" run --kernel k.elf --name abcdefghijabcdefghijabcdefghijab
+longname=$(head -c 200 /dev/zero | tr '\0' n).elf
+cp "$T/k.elf" "$T/$longname"
+expect_rc 0 "a 204-character file name" "$VIREO" run --dry-run --kernel "$T/$longname"
+path=$(sed -n 's/^	module2 --nounzip \([^ ]*\) .*/\1/p' "$T/out")
+[ "${#path}" -le 127 ] && [ "${#path}" -gt 100 ] && ok "  ...its ISO path cut to ${#path} characters (Vireo takes 127)" ||
+	bad "  ...its ISO path cut within 127 characters" "$path"
+expect_usage "boot-iso -m 3G: more than Bochs has" "$VIREO" boot-iso "$T/big.img" -m 3G
+expect_line "  ...says so" "vireo: boot-iso: -m 3072M is more than the 2048 MiB Bochs emulates" "$T/err"
+expect_rc 0 "help lists the limits" "$VIREO" help
+grep -q '^Limits' "$T/out" && grep -q 'at most 16' "$T/out" && grep -q 'at most 32 (kernels' "$T/out" &&
+	ok "  ...VMs, memory, vCPUs, modules, files" || bad "help lacks the limits"
 
 echo "tools: ISO and boot"
 have_tools=1
