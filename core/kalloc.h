@@ -16,4 +16,12 @@ void *kzalloc(size_t bytes);          /* page-granular, page aligned */
 void kfree(void *p, size_t bytes);
 uint64_t kalloc_free_bytes(void);
 
+/* Allocations made so far (kalloc_pages and kzalloc calls). */
+uint64_t kalloc_count(void);
+/* Testing (the hypervisor option kalloc_fail=N): the Nth allocation from
+ * now on returns NULL as if memory were short, once; 0 cancels. Lets a
+ * test refuse a VM at any step of its creation and check that it gave
+ * everything back. */
+void kalloc_fail_nth(uint64_t n);
+
 #endif

@@ -132,7 +132,7 @@ static void create_vms(struct launch *l, bool stats)
 	bool prefix = count_vm_specs(l) > 1;
 	char err[200];
 	struct vm_image img;
-	uint64_t free_before;
+	uint64_t free_before, allocs_before;
 
 	for (int i = 0; i < l->nspecs; i++) {
 		struct mod_spec *s = &l->specs[i];
@@ -151,6 +151,7 @@ static void create_vms(struct launch *l, bool stats)
 			continue;
 		}
 		free_before = kalloc_free_bytes();
+		allocs_before = kalloc_count();
 		if (build_image(l, i, &img, err, sizeof(err)) ||
 		    !(vm = vm_create(l->nvms, &s->vm, &img, prefix, err, sizeof(err)))) {
 			printk(LOG_ERR, "vireo: VM '%s' refused: %s\n", mod_label(l->mods[i], s), err);
@@ -162,6 +163,10 @@ static void create_vms(struct launch *l, bool stats)
 		       vm->name, image_kind(s->vm.type),
 		       (unsigned long long)(vm->mem.size >> 20), vm->nvcpus,
 		       vm->nvcpus > 1 ? "s" : "", (unsigned long long)vm->boot.entry);
+		/* Tests count these to make a VM's creation fail at a chosen
+		 * step (kalloc_fail=). */
+		printk(LOG_DEBUG, "vireo: VM %s: %llu host allocations\n", vm->name,
+		       (unsigned long long)(kalloc_count() - allocs_before));
 		vm->stats.timing = stats;
 		l->vms[l->nvms++] = vm;
 	}
@@ -217,6 +222,11 @@ int vireo_launch(const struct boot_info *bi, const struct hv_options *opts)
 
 	printk(LOG_DEBUG, "vireo: host memory: %llu KiB free before the VMs\n",
 	       (unsigned long long)(free_at_start >> 10));
+	if (opts->kalloc_fail) {
+		printk(LOG_WARN, "vireo: testing: host allocation %u of the launch will fail\n",
+		       (unsigned)opts->kalloc_fail);
+		kalloc_fail_nth(opts->kalloc_fail);
+	}
 	parse_modules(&l, bi);
 	check_orphans(&l);
 	create_vms(&l, opts->stats);

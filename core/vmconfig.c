@@ -420,6 +420,12 @@ static int hvopt_apply(struct hv_options *o, const char *key, const char *val,
 			return -1;
 		}
 		o->apicv = val[0] == '1';
+	} else if (!strcmp(key, "kalloc_fail")) {
+		if (parse_u64(val, strlen(val), false, &v) < 0 || v < 1 || v > UINT32_MAX) {
+			seterr(err, errlen, "kalloc_fail=%s: want 1-4294967295", val);
+			return -1;
+		}
+		o->kalloc_fail = (uint32_t)v;
 	} else {
 		return 1;
 	}
@@ -437,6 +443,7 @@ int hvopts_parse(const char *s, struct hv_options *out, char *err, size_t errlen
 	out->stats = false;
 	out->quantum_ms = HV_QUANTUM_DEFAULT;
 	out->apicv = true;
+	out->kalloc_fail = 0;
 	while ((rc = cmdline_next(&cur, word, sizeof(word))) > 0) {
 		bool kv = cmdline_split_kv(word, &key, &val);
 

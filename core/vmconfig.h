@@ -62,6 +62,8 @@ struct hv_options {
 	bool stats;
 	unsigned quantum_ms;
 	bool apicv;		/* use APIC virtualization when the CPU has it */
+	uint32_t kalloc_fail;	/* testing: the Nth host allocation of the
+				 * launch fails (0: none), core/kalloc.h */
 };
 
 #define HV_LOGLEVEL_DEFAULT 6	/* info */

@@ -186,6 +186,33 @@ static void test_long_values(void **state)
 	assert_non_null(strstr(err, "path is longer than 127"));
 }
 
+/* Every limit a module string can break, at and past its edge (issue 9:
+ * 0 bytes, 2^40, counts that wrap a 32-bit unsigned). */
+static void test_limits(void **state)
+{
+	(void)state;
+	expect_err("name=z mem=0", "module 'z': mem=0 out of range (2M-3G)");
+	expect_err("name=z mem=0M", "module 'z': mem=0M out of range (2M-3G)");
+	expect_err("name=z mem=1099511627776", "module 'z': mem=1099511627776 out of range (2M-3G)");
+	expect_err("name=z mem=1048576G", "module 'z': mem=1048576G out of range (2M-3G)");
+	expect_err("name=z mem=3221229568", "module 'z': mem=3221229568 out of range (2M-3G)");
+	assert_int_equal(parse("name=z mem=3221225472"), 0);
+	assert_int_equal(m.vm.mem, 3221225472ULL);
+	assert_int_equal(parse("name=z mem=2097152"), 0);
+	expect_err("name=z mem=2093056", "module 'z': mem=2093056 out of range (2M-3G)");
+	/* 2^64 + 2M wraps to 2M if the parser does not catch the overflow. */
+	expect_err("name=z mem=18446744073711648768",
+		   "module 'z': bad number '18446744073711648768' for mem= (e.g. 64M, 0x4000000)");
+	expect_err("name=z mem=17179869184G",
+		   "module 'z': bad number '17179869184G' for mem= (e.g. 64M, 0x4000000)");
+	/* 2^32 + 1 would be 1 vCPU in an unsigned. */
+	expect_err("name=z cpus=4294967297", "module 'z': cpus=4294967297 out of range (1-8)");
+	expect_err("name=z cpus=18446744073709551617",
+		   "module 'z': bad number '18446744073709551617' for cpus=");
+	assert_int_equal(parse("name=z cpus=8"), 0);
+	assert_int_equal(m.vm.cpus, 8);
+}
+
 static void test_hvopts(void **state)
 {
 	struct hv_options o;
@@ -236,6 +263,18 @@ static void test_hvopts(void **state)
 	assert_string_equal(err, "stats=yes: want 0 or 1");
 	assert_int_equal(hvopts_parse("loglevel=\"info", &o, err, sizeof(err)), -1);
 	assert_string_equal(err, "hypervisor command line: unterminated quote");
+	/* The testing hook that makes one host allocation fail. */
+	assert_int_equal(hvopts_parse("/k", &o, err, sizeof(err)), 0);
+	assert_int_equal(o.kalloc_fail, 0);
+	assert_int_equal(hvopts_parse("/k kalloc_fail=37", &o, err, sizeof(err)), 0);
+	assert_int_equal(o.kalloc_fail, 37);
+	assert_int_equal(hvopts_parse("/k kalloc_fail=4294967295", &o, err, sizeof(err)), 0);
+	assert_int_equal(o.kalloc_fail, 4294967295u);
+	assert_int_equal(hvopts_parse("/k kalloc_fail=0", &o, err, sizeof(err)), -1);
+	assert_string_equal(err, "kalloc_fail=0: want 1-4294967295");
+	assert_int_equal(hvopts_parse("/k kalloc_fail=4294967296", &o, err, sizeof(err)), -1);
+	assert_string_equal(err, "kalloc_fail=4294967296: want 1-4294967295");
+	assert_int_equal(hvopts_parse("/k kalloc_fail=x", &o, err, sizeof(err)), -1);
 }
 
 int main(void)
@@ -243,6 +282,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vm_defaults),
 		cmocka_unit_test(test_vm_full),
+		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_raw),
 		cmocka_unit_test(test_module),
 		cmocka_unit_test(test_errors),
