@@ -40,20 +40,59 @@ static int master_abort(struct vcpu *v, uint64_t gpa, unsigned size, bool write,
 	return 0;
 }
 
-/* Emulator callbacks: ctx is the vCPU. */
+/* Emulator callbacks. An operand may straddle a page boundary (the end of
+ * RAM, the edge of a window): each page's part goes to what that page is,
+ * RAM or device, as the CPU splits the access. The part in the next page
+ * is translated from its own linear address, so the context remembers
+ * where each operand came from (the guest-physical address the emulator
+ * will pass, and the segment:offset it was translated from). */
+struct mmio_ctx {
+	struct vcpu *v;
+	unsigned n;
+	struct {
+		uint64_t gpa, off;
+		enum x86_seg seg;
+	} op[2];                /* MOVS has two operands, the others one */
+};
+
+static void remember_operand(struct mmio_ctx *c, uint64_t gpa, enum x86_seg seg, uint64_t off)
+{
+	unsigned i = c->n < 2 ? c->n++ : 1;
+
+	c->op[i].gpa = gpa;
+	c->op[i].seg = seg;
+	c->op[i].off = off;
+}
+
 static int emu_translate(void *ctx, enum x86_seg seg, uint64_t off, bool write, uint64_t *gpa)
+{
+	struct mmio_ctx *c = ctx;
+	uint64_t la;
+	int rc = guest_translate(c->v, seg, off, write ? X86_ACC_WRITE : 0, gpa, &la);
+
+	if (!rc)
+		remember_operand(c, *gpa, seg, off);
+	return rc;
+}
+
+/* Guest-physical address of the part of the operand at 'gpa' that lies
+ * 'first' bytes on, in the next page. -1 if that page is not mapped. */
+static int next_part(struct mmio_ctx *c, uint64_t gpa, unsigned first, bool write, uint64_t *out)
 {
 	uint64_t la;
 
-	return guest_translate(ctx, seg, off, write ? X86_ACC_WRITE : 0, gpa, &la);
+	for (unsigned i = 0; i < c->n; i++)
+		if (c->op[i].gpa == gpa)
+			return guest_translate(c->v, c->op[i].seg, c->op[i].off + first,
+					       write ? X86_ACC_WRITE : 0, out, &la) ? -1 : 0;
+	*out = gpa + first;     /* not an operand start: physically next */
+	return 0;
 }
 
-/* Device first: this is an MMIO exit; RAM only for the other side of a
- * MOVS between memory and a device. */
-static int emu_phys_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
+/* One page's part: device first (this is an MMIO exit), RAM for the other
+ * side of a MOVS or of a straddling operand. */
+static int phys_read_part(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t *val)
 {
-	struct vcpu *v = ctx;
-
 	*val = 0;
 	if (is_lapic_page(v, gpa)) {
 		vlapic_mmio_read(&to_vmx(v)->lapic, gpa & (VLAPIC_MMIO_SIZE - 1), size, val);
@@ -71,10 +110,8 @@ static int emu_phys_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
 	}
 }
 
-static int emu_phys_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
+static int phys_write_part(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t val)
 {
-	struct vcpu *v = ctx;
-
 	if (is_lapic_page(v, gpa)) {
 		vlapic_mmio_write(&to_vmx(v)->lapic, gpa & (VLAPIC_MMIO_SIZE - 1), size, val);
 		vmx_irq_check(to_vmx(v));
@@ -90,6 +127,76 @@ static int emu_phys_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
 	default:
 		return -1;
 	}
+}
+
+/* Bytes of [gpa, gpa + size) in gpa's page. */
+static unsigned in_page(uint64_t gpa, unsigned size)
+{
+	unsigned left = 4096 - (unsigned)(gpa & 4095);
+
+	return size < left ? size : left;
+}
+
+static int emu_phys_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
+{
+	struct mmio_ctx *c = ctx;
+	unsigned first = in_page(gpa, size);
+	uint64_t lo, hi, gpa2;
+
+	if (first == size)
+		return phys_read_part(c->v, gpa, size, val);
+	if (next_part(c, gpa, first, false, &gpa2) || phys_read_part(c->v, gpa, first, &lo) ||
+	    phys_read_part(c->v, gpa2, size - first, &hi))
+		return -1;
+	*val = lo | hi << (8 * first);      /* little-endian; first < size <= 8 */
+	return 0;
+}
+
+static int emu_phys_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
+{
+	struct mmio_ctx *c = ctx;
+	unsigned first = in_page(gpa, size);
+	uint64_t gpa2;
+
+	if (first == size)
+		return phys_write_part(c->v, gpa, size, val);
+	if (next_part(c, gpa, first, true, &gpa2) || phys_write_part(c->v, gpa, first, val) ||
+	    phys_write_part(c->v, gpa2, size - first, val >> (8 * first)))
+		return -1;
+	return 0;
+}
+
+/* Where the operand of a one-operand instruction starts. The exit names
+ * the faulting part of the access; when the operand began in the page
+ * before (a RAM page, say, with the device in the next one) the CPU
+ * reports the part at the page boundary, so an exit at a page's first
+ * byte is checked against the operand's own address. */
+static int operand_start(struct mmio_ctx *c, const struct x86_insn *insn, const struct x86_regs *r,
+			 uint64_t gpa, uint64_t *start)
+{
+	uint64_t amask = insn->mem.addr_size == 8 ? ~0ULL : (1ULL << (8 * insn->mem.addr_size)) - 1;
+	enum x86_seg seg = insn->mem.seg;
+	uint64_t off, la, g;
+
+	*start = gpa;
+	if (insn->op == X86_OP_MOVS)
+		return 0;                       /* translated per operand */
+	if (insn->op == X86_OP_STOS)
+		seg = X86_SEG_ES, off = r->gpr[GPR_RDI] & amask;
+	else if (insn->op == X86_OP_LODS)
+		off = r->gpr[GPR_RSI] & amask;
+	else
+		off = x86_insn_mem_offset(insn, r);
+	if (gpa & 4095) {
+		remember_operand(c, gpa, seg, off);
+		return 0;
+	}
+	if (guest_translate(c->v, seg, off, 0, &g, &la))
+		return -1;
+	if ((g & ~4095ULL) != gpa)      /* began in another page */
+		*start = g;
+	remember_operand(c, *start, seg, off);
+	return 0;
 }
 
 /* Only instructions that name RSP need the guest RSP from the VMCS. */
@@ -134,7 +241,8 @@ enum exit_action vmx_emulate_mmio(struct vcpu *v, uint64_t gpa)
 {
 	struct vmx_vcpu *x = to_vmx(v);
 	struct x86_regs *r = &x->regs;
-	struct x86_emu_ops ops = { v, emu_translate, emu_phys_read, emu_phys_write };
+	struct mmio_ctx ctx = { v, 0, { { 0, 0, X86_SEG_DS }, { 0, 0, X86_SEG_DS } } };
+	struct x86_emu_ops ops = { &ctx, emu_translate, emu_phys_read, emu_phys_write };
 	struct x86_paging pg;
 	enum x86_cpu_mode mode;
 	const struct x86_insn *insn;
@@ -161,7 +269,9 @@ enum exit_action vmx_emulate_mmio(struct vcpu *v, uint64_t gpa)
 	rsp = uses_rsp(insn);
 	if (rsp)
 		r->gpr[GPR_RSP] = vmread(VMCS_GUEST_RSP);
-	rc = x86_emulate_mmio(insn, mode, r, gpa, &ops);
+	rc = operand_start(&ctx, insn, r, gpa, &gpa);
+	if (!rc)
+		rc = x86_emulate_mmio(insn, mode, r, gpa, &ops);
 	if (rc) {
 		x86_insn_bytes_str(bytes, insn->length, hex, sizeof(hex));
 		return vmexit_fatal(v, "vCPU %u: emulation of %s [%s] at RIP 0x%llx on GPA 0x%llx "
