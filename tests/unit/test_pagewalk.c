@@ -252,6 +252,40 @@ static void test_copy(void **state)
 	assert_memory_equal(buf, ((uint8_t[]){ 0x12, 0x13, 0x20, 0x21 }), 4);
 }
 
+/* A buffer over the top of the linear address space is refused, not
+ * continued at linear 0 (where the tables map something readable). */
+static void test_copy_wrap(void **state)
+{
+	struct x86_paging pg = { CR0_PG | CR0_WP, 0x1000, CR4_PAE,
+				 EFER_LME | EFER_LMA | EFER_NXE };
+	uint8_t buf[32];
+
+	(void)state;
+	build_long();
+	/* the top page -> 0xe000 (through a PT instead of the 2 MiB page), and
+	 * linear 0 -> 0xc000 */
+	e64(0x7000, 511, 0xd000 | P | RW);
+	e64(0xd000, 511, 0xe000 | P | RW);
+	e64(0x4000, 0, 0xc000 | P | RW);
+	assert_int_equal(x86_copy_from_guest(&pg, 0xfffffffffffffff0ULL, buf, 16, rd, NULL), 0);
+	assert_int_equal(x86_copy_from_guest(&pg, 0xfffffffffffffff0ULL, buf, 32, rd, NULL),
+			 X86_WALK_EWRAP);
+	assert_int_equal(x86_copy_from_guest(&pg, 0xffffffffffffffffULL, buf, 2, rd, NULL),
+			 X86_WALK_EWRAP);
+	assert_int_equal(x86_copy_from_guest(&pg, 0xffffffffffffffffULL, buf, 1, rd, NULL), 0);
+	/* paging off: 32 bits of linear address space */
+	pg = (struct x86_paging){ 0, 0, 0, 0 };
+	assert_int_equal(x86_copy_from_guest(&pg, 0xfffffff0ULL, buf, 32, rd, NULL),
+			 X86_WALK_EWRAP);
+	assert_int_equal(x86_copy_from_guest(&pg, 0x100000000ULL, buf, 1, rd, NULL),
+			 X86_WALK_EWRAP);
+	/* 32-bit paging: the same 4 GiB */
+	pg = (struct x86_paging){ CR0_PG, 0x1000, 0, 0 };
+	assert_int_equal(x86_copy_from_guest(&pg, 0xfffffffcULL, buf, 8, rd, NULL),
+			 X86_WALK_EWRAP);
+	assert_int_equal(x86_copy_from_guest(&pg, 0, NULL, 4, rd, NULL), X86_WALK_EINVAL);
+}
+
 static void test_pf_error(void **state)
 {
 	(void)state;
@@ -268,6 +302,7 @@ int main(void)
 		cmocka_unit_test_setup(test_pae, setup),
 		cmocka_unit_test_setup(test_long, setup),
 		cmocka_unit_test_setup(test_copy, setup),
+		cmocka_unit_test_setup(test_copy_wrap, setup),
 		cmocka_unit_test_setup(test_pf_error, setup),
 	};
 

@@ -213,6 +213,17 @@ uint32_t x86_walk_pf_error(int rc, unsigned access)
 	return err;
 }
 
+/* True if [la, la + len) runs past the top of the linear address space:
+ * 2^64 in IA-32e mode, 2^32 otherwise. A copy would go on at linear 0
+ * (x86_walk truncates to 32 bits outside IA-32e mode), which is not where
+ * a buffer that ends at the top continues. */
+static bool range_wraps(const struct x86_paging *pg, uint64_t la, size_t len)
+{
+	uint64_t top = (pg->efer & EFER_LMA) && (pg->cr0 & CR0_PG) ? ~0ULL : 0xffffffffULL;
+
+	return len && (la > top || (uint64_t)len - 1 > top - la);
+}
+
 int x86_copy_from_guest_access(const struct x86_paging *pg, uint64_t la,
 			       void *dst, size_t len, unsigned access,
 			       x86_read_phys_fn rd, void *ctx)
@@ -221,6 +232,10 @@ int x86_copy_from_guest_access(const struct x86_paging *pg, uint64_t la,
 	uint64_t gpa;
 	int rc;
 
+	if (!pg || !rd || (len && !dst))
+		return X86_WALK_EINVAL;
+	if (range_wraps(pg, la, len))
+		return X86_WALK_EWRAP;
 	while (len) {
 		size_t chunk = PAGE_SIZE - (la & (PAGE_SIZE - 1));
 

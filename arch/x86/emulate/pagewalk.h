@@ -31,6 +31,8 @@ struct x86_paging {
 #define X86_WALK_ENONCANON   (-5)	/* non-canonical address: #GP */
 #define X86_WALK_EUNSUP      (-6)	/* 5-level paging */
 #define X86_WALK_EINVAL      (-7)	/* NULL argument */
+#define X86_WALK_EWRAP       (-8)	/* buffer runs past the top of the
+					 * linear address space (copies) */
 
 /* Reads 'size' bytes of guest-physical memory. Returns 0 on success. */
 typedef int (*x86_read_phys_fn)(void *ctx, uint64_t gpa, void *buf,
@@ -48,7 +50,8 @@ uint32_t x86_walk_pf_error(int rc, unsigned access);
 /* Copy 'len' bytes from guest-linear 'la', walking each page separately.
  * Supervisor data read. Returns 0 or the first failing x86_walk() code
  * (X86_WALK_EREAD if reading the data fails); 'dst' may then be partly
- * filled. */
+ * filled. A buffer that runs past 2^64 (IA-32e mode) or 2^32 (otherwise)
+ * is refused with X86_WALK_EWRAP before anything is read. */
 int x86_copy_from_guest(const struct x86_paging *pg, uint64_t la, void *dst,
 			size_t len, x86_read_phys_fn rd, void *ctx);
 
