@@ -3,24 +3,22 @@
 #include "core/hypercall_abi.h"
 #include "core/vm.h"
 
-/* Out of line: its buffer would otherwise weigh on every hypercall. */
-static int64_t __attribute__((noinline)) hc_console_write(struct vcpu *v, uint64_t gla, uint64_t len)
-{
-	uint8_t chunk[256];
-	uint64_t done = 0;
+/* The whole buffer is read before a byte is written: a buffer that
+ * leaves guest RAM or the guest's page tables anywhere fails as a whole
+ * (-14), never half printed. One copy, so what is printed is one snapshot
+ * of it. Static: hypercalls run one at a time (one physical CPU), and
+ * 4 KiB would weigh on the host stack. */
+static uint8_t console_buf[VIREO_HC_CONSOLE_MAX];
 
+static int64_t hc_console_write(struct vcpu *v, uint64_t gla, uint64_t len)
+{
 	if (len > VIREO_HC_CONSOLE_MAX)
 		return VIREO_EINVAL;
-	while (done < len) {
-		uint64_t n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
-
-		if (arch_copy_from_guest(v, gla + done, chunk, n))
-			return done ? (int64_t)done : VIREO_EFAULT;
-		for (uint64_t i = 0; i < n; i++)
-			vm_console_putc(&v->vm->console, chunk[i]);
-		done += n;
-	}
-	return (int64_t)done;
+	if (arch_copy_from_guest(v, gla, console_buf, len))
+		return VIREO_EFAULT;
+	for (uint64_t i = 0; i < len; i++)
+		vm_console_putc(&v->vm->console, console_buf[i]);
+	return (int64_t)len;
 }
 
 int64_t hypercall_dispatch(struct vcpu *v, uint64_t nr, const uint64_t args[4])
