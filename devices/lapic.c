@@ -252,10 +252,19 @@ bool vlapic_accepts_extint(const struct vlapic *vlapic)
 }
 
 /* An error the APIC detected: recorded for the next ESR write, and
- * signalled through the error LVT (SDM 11.5.3). */
+ * signalled through the error LVT (SDM 11.5.3). An unmasked error LVT
+ * with an illegal vector (0-15) cannot deliver: that is one more receive
+ * error, recorded here, not signalled again (which would recurse for
+ * ever on the host's stack). */
 static void vlapic_error(struct vlapic *vlapic, uint32_t bits)
 {
+	uint32_t e = REG(vlapic, APIC_OFFSET_ERROR_LVT);
+
 	vlapic->esr_pending |= bits;
+	if (!(e & APIC_LVT_MASKED) && (e & APIC_LVT_VECTOR) < 16) {
+		vlapic->esr_pending |= APIC_ESR_RECEIVE_ILLEGAL_VECTOR;
+		return;
+	}
 	vlapic_fire_lvt(vlapic, VLAPIC_LVT_ERROR);
 }
 

@@ -684,6 +684,33 @@ static void test_lvt_delivery(void **state)
 	assert_int_equal(vlapic_highest_irr(&la), 0xEE);
 }
 
+/* Found by tests/fuzz/fuzz_lapic.c: an error LVT programmed with an
+ * illegal vector re-signalled its own receive error for ever (host stack
+ * overflow). The errors are logged once and nothing is delivered. */
+static void test_error_lvt_illegal_vector(void **state)
+{
+	(void)state;
+	wr(SVR, 0x1FF);
+	wr(LVT_ERR, 0x05);
+	wr(ICR_LO, 0x00004003);                    /* send illegal vector */
+	assert_int_equal(ipis.n, 0);
+	vlapic_set_irr(&la, 0x07, false);          /* receive illegal vector */
+	assert_int_equal(vlapic_fire_lvt(&la, VLAPIC_LVT_ERROR), VLAPIC_DELIVER_NONE);
+	wr(LVT_TMR, 0x09);                         /* timer with vector 9 */
+	wr(TMICT, 1);
+	host.now = host.armed;
+	vlapic_timer_expired(&la);
+	assert_int_equal(vlapic_highest_irr(&la), -1);
+	wr(ESR, 0);
+	assert_int_equal(rd(ESR), 0x60);
+	/* A legal error vector still delivers. */
+	wr(LVT_ERR, 0x3E);
+	wr(ICR_LO, 0x00004003);
+	assert_int_equal(vlapic_highest_irr(&la), 0x3E);
+	wr(ESR, 0);
+	assert_int_equal(rd(ESR), 0x20);
+}
+
 static void set_ldr_dfr(struct vlapic *l, uint32_t ldr, uint32_t dfr)
 {
 	assert_int_equal(vlapic_mmio_write(l, LDR, 4, ldr), VLAPIC_MMIO_OK);
@@ -765,6 +792,7 @@ int main(void)
 		cmocka_unit_test_setup(test_timer_tsc_deadline, setup),
 		cmocka_unit_test_setup(test_priority_and_eoi, setup),
 		cmocka_unit_test_setup(test_lvt_delivery, setup),
+		cmocka_unit_test_setup(test_error_lvt_illegal_vector, setup),
 		cmocka_unit_test_setup(test_dest_matching, setup),
 		cmocka_unit_test_setup(test_apic_write_trap, setup),
 	};
