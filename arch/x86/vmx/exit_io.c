@@ -8,6 +8,7 @@
 #include "arch/x86/vmx/vmx_asm.h"
 #include "lib/libc.h"
 #include "lib/printk.h"
+#include "loaders/guest_mem.h"
 
 /* A REP string instruction is done in slices so that one exit never
  * holds the CPU for long; RIP stays put until the count reaches zero, so
@@ -52,34 +53,65 @@ struct string_io {
 	int step;               /* +size or -size (RFLAGS.DF) */
 };
 
-/* One element: returns false when the guest address faulted (a #PF is
- * then pending) or lies outside RAM (the VM is stopped). */
+/* Where one element lies in guest RAM: one piece, or two when it crosses
+ * a linear page boundary (each page translated on its own, as the CPU
+ * does; the two frames need not be adjacent). */
+struct elem_loc {
+	uint64_t gpa[2];
+	unsigned len[2];
+};
+
+/* False when the guest address faulted (a #PF is then pending) or lies
+ * outside RAM (the VM is stopped): checked for the whole element before
+ * the port is touched, so a refused element has no side effect. */
+static bool locate(struct vcpu *v, const struct string_io *s, uint64_t ptr, struct elem_loc *e)
+{
+	unsigned acc = s->in ? X86_ACC_WRITE : 0;
+	unsigned done = 0;
+	uint64_t la;
+
+	e->len[1] = 0;
+	for (unsigned i = 0; done < s->size; i++) {
+		int rc = guest_translate(v, s->seg, (ptr + done) & s->amask, acc, &e->gpa[i], &la);
+		unsigned left = 4096 - (unsigned)(la & 4095);
+
+		if (rc) {
+			guest_inject_pf(v, la, x86_walk_pf_error(rc, acc | (guest_cpl() == 3 ? X86_ACC_USER : 0)));
+			return false;
+		}
+		e->len[i] = s->size - done < left ? s->size - done : left;
+		done += e->len[i];
+	}
+	for (unsigned i = 0; i < 2 && e->len[i]; i++)
+		if (!gmem_is_ram(&v->vm->mem, e->gpa[i], e->len[i])) {
+			vmexit_fatal(v, "vCPU %u: %s buffer at GPA 0x%llx is not guest RAM", v->id,
+				     s->in ? "INS" : "OUTS", (unsigned long long)e->gpa[i]);
+			return false;
+		}
+	return true;
+}
+
+/* One element: false when it could not be done (see locate). */
 static bool string_io_one(struct vcpu *v, const struct string_io *s, uint64_t *ptr)
 {
-	uint64_t gpa, la;
+	struct elem_loc e;
 	uint32_t val = 0;
-	unsigned acc = s->in ? X86_ACC_WRITE : 0;
-	int rc = guest_translate(v, s->seg, *ptr & s->amask, acc, &gpa, &la);
 
-	if (rc) {
-		guest_inject_pf(v, la, x86_walk_pf_error(rc, acc | (guest_cpl() == 3 ? X86_ACC_USER : 0)));
+	if (!locate(v, s, *ptr, &e))
 		return false;
-	}
 	if (s->in) {
 		port_access(v, s->port, s->size, true, &val);
-		if (!vm_write_phys(v->vm, gpa, &val, s->size))
-			goto outside;
+		vm_write_phys(v->vm, e.gpa[0], &val, e.len[0]);
+		if (e.len[1])
+			vm_write_phys(v->vm, e.gpa[1], (uint8_t *)&val + e.len[0], e.len[1]);
 	} else {
-		if (!vm_read_phys(v->vm, gpa, &val, s->size))
-			goto outside;
+		vm_read_phys(v->vm, e.gpa[0], &val, e.len[0]);
+		if (e.len[1])
+			vm_read_phys(v->vm, e.gpa[1], (uint8_t *)&val + e.len[0], e.len[1]);
 		port_access(v, s->port, s->size, false, &val);
 	}
 	*ptr = (*ptr & ~s->amask) | ((*ptr + s->step) & s->amask);
 	return true;
-outside:
-	vmexit_fatal(v, "vCPU %u: %s buffer at GPA 0x%llx is not guest RAM", v->id,
-		     s->in ? "INS" : "OUTS", (unsigned long long)gpa);
-	return false;
 }
 
 static enum exit_action string_io(struct vcpu *v, uint64_t qual, uint16_t port, unsigned size,
