@@ -11,6 +11,7 @@
 #ifndef VIREO_FUZZ_H
 #define VIREO_FUZZ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -99,6 +100,17 @@ static inline uint8_t *fuzz_dup(const uint8_t *p, size_t n)
 	if (n)
 		memcpy(q, p, n);
 	return q;
+}
+
+/* FUZZ_VERBOSE=1 in the environment: targets say what happened to each
+ * input (e.g. a loader's refusal), to check that seeds get where meant. */
+static inline bool fuzz_verbose(void)
+{
+	static int v = -1;
+
+	if (v < 0)
+		v = getenv("FUZZ_VERBOSE") != NULL;
+	return v;
 }
 
 #define FUZZ_CHECK(cond, ...)                                              \

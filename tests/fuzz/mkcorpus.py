@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""Write the seed corpora of the non-device fuzz targets into
+tests/fuzz/corpus/NAME/ (committed; rerun after changing a target's input
+format). Each seed follows the byte layout its target's
+LLVMFuzzerTestOneInput reads, so libFuzzer starts from inputs that get
+past the first checks. Usage: tests/fuzz/mkcorpus.py [NAME...]"""
+import os
+import struct
+import sys
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
+u8 = lambda v: struct.pack("<B", v & 0xFF)
+u16 = lambda v: struct.pack("<H", v & 0xFFFF)
+u32 = lambda v: struct.pack("<I", v & 0xFFFFFFFF)
+u64 = lambda v: struct.pack("<Q", v & 0xFFFFFFFFFFFFFFFF)
+
+# Instructions from tests/unit/test_decode.c and test_emulate.c: (mode, bytes)
+L64, P32, P16, R16 = 3, 2, 1, 0
+INSNS = [
+    (L64, "8b 05 00 10 00 00"), (L64, "89 08"), (L64, "48 89 08"), (L64, "41 89 08"),
+    (L64, "44 89 08"), (L64, "4a 8b 04 88"), (L64, "8b 04 24"), (L64, "8b 45 08"),
+    (L64, "66 8b 08"), (L64, "8a 3e"), (L64, "40 88 28"), (L64, "c6 00 ab"),
+    (L64, "48 c7 00 fe ff ff ff"), (L64, "66 c7 00 34 12"),
+    (L64, "a2 28 00 e0 fe 00 00 00 00"), (L64, "0f be 08"), (L64, "48 0f be 08"),
+    (L64, "0f b6 08"), (L64, "66 0f b6 08"), (L64, "0f bf 08"), (L64, "48 63 08"),
+    (L64, "48 0f b7 08"), (L64, "39 08"), (L64, "85 08"), (L64, "3b 08"), (L64, "03 08"),
+    (L64, "2a 20"), (L64, "83 08 80"), (L64, "83 20 f0"), (L64, "f7 00 01 00 00 00"),
+    (L64, "f0 01 08"), (L64, "87 08"), (L64, "86 30"), (L64, "aa"), (L64, "66 ad"),
+    (L64, "f3 a4"), (L64, "f3 48 ab"), (L64, "65 8b 04 25 00 00 00 00"),
+    (L64, "81 38 78 56 34 12"), (L64, "19 08"), (L64, "1b 08"), (L64, "31 08"),
+    (P32, "8b 00"), (P32, "a1 00 00 e0 fe"), (P32, "67 8b 07"), (P32, "f3 a5"),
+    (P32, "26 89 18"), (P32, "80 3d 00 00 e0 fe 01"),
+    (R16, "8b 07"), (R16, "80 3f 90"), (R16, "89 46 02"), (R16, "66 8b 84 00 10"),
+    (P16, "a3 00 10"), (P16, "67 89 04 24"), (P16, "f3 aa"),
+]
+
+
+def hexb(s):
+    return bytes(int(x, 16) for x in s.split())
+
+
+def decode():
+    for mode, b in INSNS:
+        yield u8(mode) + hexb(b) + b"\x90" * 2 + u8(40)
+
+
+def emulate():
+    for i, (mode, b) in enumerate(INSNS):
+        regs = b"".join(u64(0x1111111111111111 * (r + 1) + i) for r in range(16))
+        fail = 0x10 if i % 5 else (1 << (i % 3))   # a failing bus now and then
+        yield (u8(mode) + u8(fail) + u64(0x8877665512345678 ^ i * 0x0101) + u64(0x1000) +
+               regs + u64(0x401000) + u64(0x2 | (0x400 if i % 7 == 0 else 0) | (i & 1)) +
+               hexb(b))
+
+
+def pagewalk():
+    """Tables in the target's 32 KiB of guest memory at GPA 0."""
+    def mem(entries, size=0x8000):
+        m = bytearray(size)
+        for off, val, width in entries:
+            m[off:off + width] = val.to_bytes(width, "little")
+        return bytes(m)
+
+    P, RW, US, PS, XD = 1, 2, 4, 0x80, 1 << 63
+    # 4-level: PML4 0x1000 -> PDPT 0x2000 -> PD 0x3000 -> PT 0x4000 -> page 0x5000
+    lm = mem([(0x1000, 0x2000 | P | RW | US, 8), (0x2000, 0x3000 | P | RW | US, 8),
+              (0x3000, 0x4000 | P | RW | US, 8), (0x4000, 0x5000 | P | RW | US, 8),
+              (0x4008, 0x6000 | P | XD, 8), (0x3008, 0x200000 | P | PS | RW, 8),
+              (0x2008, 0x40000000 | P | PS, 8)])
+    # modes byte: 1 PG, 2 WP, 4 PSE, 8 PAE, 16 SMEP, 32 LMA, 64 NXE
+    yield u8(1 | 2 | 8 | 32 | 64) + u16(0x1000) + u64(0x0000) + u8(3) + u8(0) + lm
+    yield u8(1 | 2 | 8 | 32 | 64 | 16) + u16(0x1000) + u64(0x1ff0) + u8(2) + u8(0x14) + lm
+    yield u8(1 | 8 | 32) + u16(0x1000) + u64(0x40201234) + u8(0) + u8(2) + lm
+    yield u8(1 | 8 | 32) + u16(0x1000) + u64(0xffff800000000000) + u8(0) + u8(0) + lm
+    # PAE: PDPTEs at 0x1000 -> PD 0x2000 -> PT 0x3000
+    pae = mem([(0x1000, 0x2000 | P, 8), (0x2000, 0x3000 | P | RW | US, 8),
+               (0x3000, 0x4000 | P | RW, 8), (0x2008, 0x200000 | P | PS | RW, 8)])
+    yield u8(1 | 2 | 8 | 64) + u16(0x1000) + u64(0x0123) + u8(1) + u8(2) + pae
+    yield u8(1 | 8) + u16(0x1000) + u64(0x2fffff) + u8(4) + u8(4) + pae
+    # 32-bit: PD 0x1000 -> PT 0x2000; a 4 MiB PSE page with PSE-36 bits
+    p32 = mem([(0x1000, 0x2000 | P | RW | US, 4), (0x2000, 0x3000 | P | US, 4),
+               (0x1004, 0x00400000 | (3 << 13) | P | PS | RW, 4)])
+    yield u8(1 | 2 | 4) + u16(0x1000) + u64(0x0fff) + u8(2) + u8(6) + p32
+    yield u8(1 | 4) + u16(0x1000) + u64(0x00412345) + u8(0) + u8(2) + p32
+    yield u8(0) + u16(0) + u64(0x12345678) + u8(1) + u8(0) + p32[:64]
+
+
+def elf(is64, entry, segs, machine=None):
+    """ELF header + program headers + contents: segs = [(paddr, data, memsz)]."""
+    eh, ph = (64, 56) if is64 else (52, 32)
+    machine = machine or (62 if is64 else 3)
+    off = eh + ph * len(segs)
+    hdr = bytearray(b"\x7fELF" + bytes([2 if is64 else 1, 1, 1]) + bytes(9))
+    hdr += u16(2) + u16(machine) + u32(1)
+    if is64:
+        hdr += u64(entry) + u64(eh) + u64(0) + u32(0) + u16(eh) + u16(ph) + u16(len(segs)) + u16(64) + u16(0) + u16(0)
+    else:
+        hdr += u32(entry) + u32(eh) + u32(0) + u32(0) + u16(eh) + u16(ph) + u16(len(segs)) + u16(40) + u16(0) + u16(0)
+    phs, body = bytearray(), bytearray()
+    for paddr, data, memsz in segs:
+        o = off + len(body)
+        if is64:
+            phs += u32(1) + u32(7) + u64(o) + u64(paddr) + u64(paddr) + u64(len(data)) + u64(memsz) + u64(0x1000)
+        else:
+            phs += u32(1) + u32(o) + u32(paddr) + u32(paddr) + u32(len(data)) + u32(memsz) + u32(7) + u32(0x1000)
+        body += data
+    return bytes(hdr + phs + body)
+
+
+def mbhdr(flags, addrs=None):
+    h = u32(0x1BADB002) + u32(flags) + u32(-(0x1BADB002 + flags))
+    for a in addrs or []:
+        h += u32(a)
+    return h
+
+
+def with_mbhdr(img, flags, at=None):
+    """img with a Multiboot header in its first 8 KiB (ELF: after the headers)."""
+    img = bytearray(img)
+    at = at if at is not None else (len(img) + 3) & ~3
+    if len(img) < at + 12:
+        img += bytes(at + 12 - len(img))
+    img[at:at + 12] = mbhdr(flags)
+    return bytes(img)
+
+
+def multiboot():
+    code = bytes(range(256)) * 2
+    k32 = elf(False, 0x100000, [(0x100000, code, 0x2000)])
+    k64 = elf(True, 0x100010, [(0x100000, code, 0x800), (0x102000, code[:100], 0x1000)])
+    kern = [with_mbhdr(k32, 0), with_mbhdr(k64, 2), with_mbhdr(k32, 1)]
+    # a.out kludge: header at 0x40, load_addr 0x100000 from file offset 0
+    aout = bytearray(0x400)
+    aout[0x40:0x60] = mbhdr(0x10003, [0x100040, 0x100000, 0x100400, 0x101000, 0x100080])
+    kern.append(bytes(aout))
+    for i, k in enumerate(kern):
+        for sel in (0x00 | (i & 1), 0x14 | (i & 1), 0x1c | (i & 1)):
+            ram = 4 + i
+            strs = b"".join(u8(len(s)) + s for s in
+                            (b"mod0", b"mod1 arg", b"m2", b"", b"kernel cmdline=1"))
+            nmods = sel >> 2 & 3
+            mods = b"".join(u16(0x100 * (j + 1) + j) for j in range(nmods))
+            yield u8(sel) + u8(ram) + u32(0x100000) + strs + mods + k
+    # elf_load and raw_load directly
+    yield u8(2) + u8(3) + u32(0) + bytes(5) + k64
+    yield u8(2) + u8(9) + u32(0) + bytes(5) + elf(False, 0x1000, [(0x1000, code, 0x1000), (0x100000, code, 0x300)])
+    yield u8(3) + u8(2) + u32(0x7c00) + bytes(5) + code
+    yield u8(3) + u8(2) + u32(0x9ff00) + bytes(5) + code
+
+
+TARGETS = {
+    "decode": decode, "emulate": emulate, "pagewalk": pagewalk, "multiboot": multiboot,
+}
+
+
+def main(names):
+    for name in names or sorted(TARGETS):
+        d = os.path.join(ROOT, name)
+        os.makedirs(d, exist_ok=True)
+        for f in os.listdir(d):
+            if f.startswith("seed-"):
+                os.unlink(os.path.join(d, f))
+        n = 0
+        for n, data in enumerate(TARGETS[name](), 1):
+            if name == "pagewalk":	# the target zero-fills what is not given
+                data = data.rstrip(b"\0")
+            with open(os.path.join(d, "seed-%03d" % n), "wb") as f:
+                f.write(data)
+        print("%s: %d seeds" % (name, n))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
