@@ -316,7 +316,22 @@ static int lookup_key(const char *key)
 	return -1;
 }
 
-int modspec_parse(const char *s, struct mod_spec *out, char *err, size_t errlen)
+/* Error messages quote the offending word, which can hold any byte a
+ * quoted argument can (a newline, an escape sequence): those show as '?',
+ * so that the message stays the one line its callers print. */
+static int one_line(int rc, char *err, size_t errlen)
+{
+	size_t i;
+
+	if (rc != 0 && err)
+		for (i = 0; i < errlen && err[i]; i++)
+			if ((unsigned char)err[i] < 0x20 || err[i] == 0x7f)
+				err[i] = '?';
+	return rc;
+}
+
+static int modspec_parse_words(const char *s, struct mod_spec *out, char *err,
+			       size_t errlen)
 {
 	char label[VM_NAME_MAX], word[WORD_MAX], *key, *val;
 	const char *cur = s ? s : "";
@@ -432,7 +447,13 @@ static int hvopt_apply(struct hv_options *o, const char *key, const char *val,
 	return 0;
 }
 
-int hvopts_parse(const char *s, struct hv_options *out, char *err, size_t errlen)
+int modspec_parse(const char *s, struct mod_spec *out, char *err, size_t errlen)
+{
+	return one_line(modspec_parse_words(s, out, err, errlen), err, errlen);
+}
+
+static int hvopts_parse_words(const char *s, struct hv_options *out, char *err,
+			      size_t errlen)
 {
 	char word[WORD_MAX], *key, *val;
 	const char *cur = s ? s : "";
@@ -467,4 +488,9 @@ int hvopts_parse(const char *s, struct hv_options *out, char *err, size_t errlen
 		return -1;
 	}
 	return ret;
+}
+
+int hvopts_parse(const char *s, struct hv_options *out, char *err, size_t errlen)
+{
+	return one_line(hvopts_parse_words(s, out, err, errlen), err, errlen);
 }

@@ -277,6 +277,22 @@ static void test_hvopts(void **state)
 	assert_int_equal(hvopts_parse("/k kalloc_fail=x", &o, err, sizeof(err)), -1);
 }
 
+/* A quoted word may hold a newline or an escape sequence; the error that
+ * quotes it is still one line (found by tests/fuzz/fuzz_vmconfig.c). */
+static void test_err_one_line(void **state)
+{
+	struct hv_options o;
+
+	(void)state;
+	expect_err("/g.elf \"a\nb=1\"", "module 'g': unknown key 'a?b'");
+	expect_err("/g.elf name=\"x\ry\"",
+		   "module 'g': bad name 'x?y' (1-31 chars of A-Z a-z 0-9 _ -)");
+	assert_int_equal(hvopts_parse("/k \"q\x1b[2J=1\"", &o, err, sizeof(err)), 1);
+	assert_string_equal(err, "unknown option 'q?[2J' ignored");
+	assert_int_equal(hvopts_parse("/k stats=\"\t\"", &o, err, sizeof(err)), -1);
+	assert_string_equal(err, "stats=?: want 0 or 1");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -289,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_strict_mmio),
 		cmocka_unit_test(test_long_values),
 		cmocka_unit_test(test_hvopts),
+		cmocka_unit_test(test_err_one_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
