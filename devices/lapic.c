@@ -208,6 +208,7 @@ void vlapic_reset(struct vlapic *vlapic)
 	memset(vlapic->regs, 0, VLAPIC_MMIO_SIZE);
 	vlapic->esr_pending = 0;
 	vlapic->tsc_deadline = 0;
+	vlapic->timer_mode = APIC_LVT_TIMER_ONESHOT;
 	REG(vlapic, APIC_OFFSET_VER) = APIC_VER_VALUE;
 	REG(vlapic, APIC_OFFSET_DFR) = 0xFFFFFFFFu;
 	REG(vlapic, APIC_OFFSET_SVR) = APIC_SVR_VECTOR;
@@ -469,7 +470,7 @@ static enum reg_result vlapic_write_svr(struct vlapic *vlapic, uint32_t v,
 static enum reg_result vlapic_write_lvt(struct vlapic *vlapic, enum vlapic_lvt lvt,
 					uint32_t v, bool x2apic)
 {
-	uint32_t off = lvt_offset(lvt), old = REG(vlapic, off);
+	uint32_t off = lvt_offset(lvt);
 
 	if (x2apic && (v & ~lvt_writable[lvt]))
 		return REG_RSVD_BITS;
@@ -478,8 +479,12 @@ static enum reg_result vlapic_write_lvt(struct vlapic *vlapic, enum vlapic_lvt l
 	if (!vlapic_sw_enabled(vlapic))
 		v |= APIC_LVT_MASKED;
 	REG(vlapic, off) = v;
-	if (lvt == VLAPIC_LVT_TIMER)
-		vlapic_timer_write_lvt(vlapic, old);
+	if (lvt == VLAPIC_LVT_TIMER) {
+		/* The mode in force is the one last applied, not the page's:
+		 * an APIC-write exit comes after the CPU stored the new LVT. */
+		vlapic_timer_write_lvt(vlapic, vlapic->timer_mode);
+		vlapic->timer_mode = v & APIC_LVT_TIMER_MODE;
+	}
 	return REG_OK;
 }
 

@@ -153,6 +153,9 @@ struct vlapic {
 	uint64_t timer_deadline;    /* next expiry (guest TSC); 0 = stopped */
 	uint64_t timer_frac;        /* periodic: fraction of a tick carried */
 	uint64_t tsc_deadline;      /* IA32_TSC_DEADLINE */
+	uint32_t timer_mode;        /* timer LVT mode last applied; under APIC
+				     * virtualization the page already holds
+				     * the guest's next one */
 	const struct vlapic_ops *ops;
 	void *opaque;
 };

@@ -772,6 +772,36 @@ static void test_apic_write_trap(void **state)
 	assert_int_equal(rd(LVT_ERR), 0x100FF);
 }
 
+/* Found by tests/fuzz/fuzz_lapic.c: a timer mode change that arrives as
+ * an APIC write found the new LVT already in the page, so the model saw
+ * no change: the periodic timer kept running and ICR kept its count in
+ * TSC-deadline mode (SDM 11.5.4.1: a mode change disarms the timer). */
+static void test_apic_write_timer_mode(void **state)
+{
+	(void)state;
+	wr(SVR, 0x1FF);
+	wr(LVT_TMR, 0x20040);                      /* periodic */
+	wr(TMICT, 1000);
+	assert_int_not_equal(host.armed, 0);
+	page[LVT_TMR / 4] = 0x40040;               /* the CPU stored TSC-deadline */
+	vlapic_apic_write(&la, LVT_TMR);
+	assert_int_equal(host.armed, 0);
+	assert_int_equal(rd(TMICT), 0);
+	assert_int_equal(rd(TMCCT), 0);
+	vlapic_set_tsc_deadline(&la, 5000);
+	assert_int_equal(host.armed, 5000);
+	page[LVT_TMR / 4] = 0x00040;               /* and back to one-shot */
+	vlapic_apic_write(&la, LVT_TMR);
+	assert_int_equal(host.armed, 0);
+	assert_int_equal(vlapic_get_tsc_deadline(&la), 0);
+	/* Same mode: a plain LVT store leaves a running count alone. */
+	wr(TMICT, 1000);
+	page[LVT_TMR / 4] = 0x00041;
+	vlapic_apic_write(&la, LVT_TMR);
+	assert_int_not_equal(host.armed, 0);
+	assert_int_equal(rd(TMICT), 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -795,6 +825,7 @@ int main(void)
 		cmocka_unit_test_setup(test_error_lvt_illegal_vector, setup),
 		cmocka_unit_test_setup(test_dest_matching, setup),
 		cmocka_unit_test_setup(test_apic_write_trap, setup),
+		cmocka_unit_test_setup(test_apic_write_timer_mode, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
