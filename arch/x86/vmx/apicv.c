@@ -74,6 +74,42 @@ static void x2apic_msr_bitmap(uint8_t *bm, bool x2apic)
 	}
 }
 
+/* The APIC-access page is mapped at the default APIC base only while every
+ * vCPU of the VM decodes xAPIC accesses there. In x2APIC mode, or with the
+ * APIC disabled or moved, nothing answers at that address (SDM 11.12.2):
+ * the GPA is then left unmapped, so accesses exit and take the path any
+ * other address takes (the software xAPIC model for a vCPU that still has
+ * it there, master abort otherwise). Mapped, the page is never read or
+ * written by the guest: every access is virtualized or exits. Unmapped
+ * while needed would only be slower; mapped while not needed would make
+ * the one page every VM shares plain memory between guests. */
+static void apic_access_map_sync(struct vm *vm)
+{
+	struct vmx_vm *xvm = to_vmx_vm(vm);
+	bool want = true;
+
+	for (unsigned i = 0; i < vm->nvcpus; i++) {
+		const struct vlapic *l = &to_vmx(vm->vcpus[i])->lapic;
+
+		if (!vlapic_xapic_mmio_enabled(l) || vlapic_mmio_base(l) != VLAPIC_DEFAULT_BASE)
+			want = false;
+	}
+	if (want == xvm->apic_access_mapped)
+		return;
+	/* A failed map (no memory for a table) leaves the slow path; retried
+	 * at the next mode change. */
+	if (want && ept_map(&xvm->ept, VLAPIC_DEFAULT_BASE,
+			    (uint64_t)(uintptr_t)vmx_cpu.apic_access_page, 4096,
+			    EPT_READ | EPT_WRITE, EPT_MT_UC))
+		return;
+	if (!want)
+		ept_unmap(&xvm->ept, VLAPIC_DEFAULT_BASE, 4096);
+	/* Vireo runs every vCPU on this CPU: invalidating here is enough. */
+	if (vmx_cpu.ctls.has_invept_single)
+		invept(INVEPT_SINGLE_CONTEXT, xvm->eptp);
+	xvm->apic_access_mapped = want;
+}
+
 /* The APIC's mode picks the kind of virtualization: APIC accesses for
  * xAPIC (the page at the APIC base), x2APIC mode for x2APIC (MSRs); the
  * two may not be on together (26.2.1.1). The current VMCS must be v's. */
@@ -87,6 +123,7 @@ void vmx_apicv_mode_sync(struct vcpu *v)
 	p2 |= x2 ? SECONDARY_EXEC_VIRT_X2APIC_MODE : SECONDARY_EXEC_VIRT_APIC_ACCESSES;
 	vmwrite(VMCS_PROC_BASED_CTLS2, p2);
 	x2apic_msr_bitmap(x->msr_bitmap, x2);
+	apic_access_map_sync(v->vm);
 }
 
 /* Controls and addresses for a fresh VMCS (vmcs.c). */
@@ -112,9 +149,12 @@ void vmx_apicv_setup(struct vcpu *v)
  * is served at the new address by EPT-violation emulation. */
 int vmx_apicv_vm_init(struct vmx_vm *xvm)
 {
-	return ept_map(&xvm->ept, VLAPIC_DEFAULT_BASE,
-		       (uint64_t)(uintptr_t)vmx_cpu.apic_access_page, 4096,
-		       EPT_READ | EPT_WRITE, EPT_MT_UC);
+	int rc = ept_map(&xvm->ept, VLAPIC_DEFAULT_BASE,
+			 (uint64_t)(uintptr_t)vmx_cpu.apic_access_page, 4096,
+			 EPT_READ | EPT_WRITE, EPT_MT_UC);
+
+	xvm->apic_access_mapped = rc == 0;
+	return rc;
 }
 
 /* Before entry: RVI is the highest vector in IRR, SVI the highest in ISR

@@ -48,6 +48,7 @@ struct vmx_vm {
 	uint8_t *msr_bitmap;
 	int64_t tsc_base;             /* guest TSC - host TSC at power-on */
 	uint32_t ram_mapped;          /* bit n: RAM of GiB n is in the EPT */
+	bool apic_access_mapped;      /* APIC-access page at 0xFEE00000 (apicv.c) */
 };
 
 #define VMX_CPUID_CACHED_BASIC 0x20   /* leaves 0..0x1f */
