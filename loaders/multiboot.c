@@ -179,12 +179,22 @@ int mb_load_kernel(struct guest_mem *mem, const uint8_t *img, size_t len,
 	return 0;
 }
 
+/* True if [at, at + len) touches the ACPI tables' kilobyte below 640 KiB
+ * (loaders/pc_layout.h) or the legacy hole after it: the platform writes
+ * the tables once the image is loaded, over whatever lies there, and the
+ * guest's memory map calls them reserved. */
+static bool in_firmware(uint64_t at, uint64_t len)
+{
+	return len && at < GMEM_HOLE_END && at + len > PC_ACPI_TABLES;
+}
+
 /* Next free page-aligned address for 'len' bytes at or after 'at',
- * skipping the legacy hole rather than straddling it. */
+ * skipping the ACPI tables and the legacy hole rather than overlapping
+ * them. */
 static uint64_t place(uint64_t at, uint64_t len)
 {
 	at = ALIGN_UP(at, PAGE_SIZE);
-	if (gmem_in_hole(at, len ? len : 1))
+	if (in_firmware(at, len ? len : 1))
 		at = GMEM_HOLE_END;
 	return at;
 }
@@ -270,6 +280,12 @@ int raw_load(struct guest_mem *mem, const uint8_t *img, size_t len,
 	}
 	if (!gmem_is_ram(mem, load, len)) {
 		range_err(mem, "raw image", load, load + len, err, errlen);
+		return -1;
+	}
+	if (in_firmware(load, len)) {
+		seterr(err, errlen, "raw image at 0x%llx-0x%llx overlaps the ACPI "
+			"tables at 0x%llx-0x%llx", ULL(load), ULL(load + len),
+			ULL(PC_ACPI_TABLES), ULL(GMEM_HOLE_START - 1));
 		return -1;
 	}
 	memcpy(mem->base + load, img, len);
