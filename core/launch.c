@@ -44,6 +44,11 @@ static void parse_modules(struct launch *l, const struct boot_info *bi)
 	for (int i = 0; i < bi->nmods && l->nspecs < (int)ARRAY_SIZE(l->specs); i++) {
 		struct mod_spec *s = &l->specs[l->nspecs];
 
+		if (bi->mods[i].refused[0]) {
+			printk(LOG_ERR, "vireo: module %d refused: %s\n", i, bi->mods[i].refused);
+			l->refused++;
+			continue;
+		}
 		if (modspec_parse(bi->mods[i].string, s, err, sizeof(err))) {
 			printk(LOG_ERR, "vireo: module %d refused: %s\n", i, err);
 			l->refused++;

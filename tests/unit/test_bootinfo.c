@@ -254,6 +254,29 @@ static void test_mb2_too_many(void **state)
 	assert_int_equal(bi.nmem, 64);
 }
 
+/* A module string too long to read refuses that module only: the walk
+ * goes on to the next module and the memory map. */
+static void test_mb2_long_module_string(void **state)
+{
+	static char longs[BOOT_STRING_MAX + 20];
+
+	(void)state;
+	memset(longs, 'q', sizeof(longs) - 1);
+	longs[sizeof(longs) - 1] = '\0';
+	mb2_begin();
+	mb2_module(0x200000, 0x201000, longs);
+	mb2_module(0x300000, 0x301000, "name=ok");
+	mb2_mmap(2);
+	mb2_end();
+	assert_int_equal(parse(0x36d76289, PBASE), 0);
+	assert_int_equal(bi.nmods, 2);
+	assert_string_equal(bi.mods[0].refused, "Multiboot2 module string is 8211 characters, max 8191");
+	assert_string_equal(bi.mods[0].string, "");
+	assert_string_equal(bi.mods[1].refused, "");
+	assert_string_equal(bi.mods[1].string, "name=ok");
+	assert_int_equal(bi.nmem, 2);
+}
+
 /* ---- Multiboot v1 ---- */
 
 #define MB1_INFO 0x10000u
@@ -344,6 +367,23 @@ static void test_mb1_minimal(void **state)
 	assert_int_equal(bi.nmem, 0);
 }
 
+static void test_mb1_long_module_string(void **state)
+{
+	char *s;
+
+	(void)state;
+	mb1_build();
+	s = (char *)at(MB1_STR + 0x1000);
+	memset(s, 'x', BOOT_STRING_MAX);
+	s[BOOT_STRING_MAX] = '\0';
+	put_le32(at(MB1_MODS) + 8, MB1_STR + 0x1000);
+	assert_int_equal(parse(0x2BADB002, MB1_INFO), 0);
+	assert_int_equal(bi.nmods, 2);
+	assert_string_equal(bi.mods[0].refused, "Multiboot module string at 0x11200 is longer than 8191 characters");
+	assert_string_equal(bi.mods[1].string, "mod two");
+	assert_int_equal(bi.nmem, 2);
+}
+
 static void test_mb1_errors(void **state)
 {
 	char *s;
@@ -423,9 +463,11 @@ int main(void)
 		cmocka_unit_test_setup(test_mb2_rsdp_v2_wins, setup),
 		cmocka_unit_test_setup(test_mb2_errors, setup),
 		cmocka_unit_test_setup(test_mb2_too_many, setup),
+		cmocka_unit_test_setup(test_mb2_long_module_string, setup),
 		cmocka_unit_test_setup(test_mb1_full, setup),
 		cmocka_unit_test_setup(test_mb1_minimal, setup),
 		cmocka_unit_test_setup(test_mb1_errors, setup),
+		cmocka_unit_test_setup(test_mb1_long_module_string, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -88,8 +88,8 @@ static struct boot_module *add_mod(struct parse_state *ps, uint64_t start,
 }
 
 /* Copy a string of at most srclen bytes that must be NUL-terminated within
- * them into dst[dstlen]. A string too long for dst is an error unless
- * 'truncate'. */
+ * them into dst[dstlen]. A string too long for dst is an error (-2, told
+ * apart so that one module can be refused alone) unless 'truncate'. */
 static int copy_bounded(struct parse_state *ps, const char *what, char *dst,
 			size_t dstlen, const uint8_t *src, size_t srclen,
 			bool truncate)
@@ -106,7 +106,7 @@ static int copy_bounded(struct parse_state *ps, const char *what, char *dst,
 		if (!truncate) {
 			seterr(ps, "%s is %u characters, max %u", what,
 			       (unsigned)n, (unsigned)dstlen - 1);
-			return -1;
+			return -2;
 		}
 		n = dstlen - 1;
 	}
@@ -138,11 +138,23 @@ static int copy_phys_str(struct parse_state *ps, const char *what, char *dst,
 			seterr(ps, "%s at 0x%llx is longer than %u characters",
 			       what, (unsigned long long)phys,
 			       (unsigned)dstlen - 1);
-			return -1;
+			return -2;
 		}
 		dst[n] = (char)*c;
 	}
 	dst[n] = '\0';
+	return 0;
+}
+
+/* A module string too long to read refuses that module, not the boot: the
+ * reason goes with the module (launch names it) and the walk goes on. */
+static int mod_string_result(struct parse_state *ps, struct boot_module *m, int rc)
+{
+	if (rc != -2)
+		return rc;
+	snprintf(m->refused, sizeof(m->refused), "%s", ps->err);
+	m->string[0] = '\0';
+	ps->err[0] = '\0';
 	return 0;
 }
 
@@ -218,8 +230,8 @@ static int mb2_tag(struct parse_state *ps, const uint8_t *t, uint32_t type,
 		m = add_mod(ps, rd32(t + 8), rd32(t + 12));
 		if (!m)
 			return 0;
-		return copy_bounded(ps, "Multiboot2 module string", m->string,
-				    sizeof(m->string), t + 16, size - 16, false);
+		return mod_string_result(ps, m, copy_bounded(ps, "Multiboot2 module string", m->string,
+							     sizeof(m->string), t + 16, size - 16, false));
 	case MB2_TAG_MMAP:
 		return mb2_mmap(ps, t, size);
 	case MB2_TAG_ACPI_OLD:
@@ -307,8 +319,8 @@ static int mb1_mods(struct parse_state *ps, uint32_t count, uint32_t addr)
 		m = add_mod(ps, rd32(p), rd32(p + 4));
 		if (!m)
 			break;
-		if (copy_phys_str(ps, "Multiboot module string", m->string,
-				  sizeof(m->string), rd32(p + 8), false) < 0)
+		if (mod_string_result(ps, m, copy_phys_str(ps, "Multiboot module string", m->string,
+							   sizeof(m->string), rd32(p + 8), false)) < 0)
 			return -1;
 	}
 	return 0;

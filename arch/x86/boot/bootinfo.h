@@ -26,6 +26,7 @@ struct boot_mem_range {
 struct boot_module {
 	uint64_t start, end;	/* [start, end) physical */
 	char string[BOOT_STRING_MAX];
+	char refused[96];	/* why the module cannot be used; "" if it can */
 };
 
 struct boot_info {
@@ -46,7 +47,9 @@ typedef const void *(*bootinfo_map_fn)(void *ctx, uint64_t phys, size_t len);
 /* Parse the structure at info_phys according to magic (EAX at entry).
  * Returns 0, or -1 with one line in err: bad magic, malformed structure,
  * a string too long for its field, or more than BOOT_MAX_MEM ranges /
- * BOOT_MAX_MODS modules (what fit is still filled in). */
+ * BOOT_MAX_MODS modules (what fit is still filled in). A module whose
+ * string is too long is kept with an empty string and the reason in
+ * 'refused'; that alone is not an error. */
 int bootinfo_parse(uint32_t magic, uint64_t info_phys, bootinfo_map_fn map,
 		   void *ctx, struct boot_info *out, char *err, size_t errlen);
 
