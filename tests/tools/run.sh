@@ -279,9 +279,12 @@ head -c 512 /dev/zero >"$T/boot.bin"
 expect_limit "raw image loaded at 0xA0000" "vireo: VM 'vm0': --load 0xa0000: a raw image starts in real mode, below 0xA0000" \
 	"$VIREO" run --kernel "$T/boot.bin" --type raw --load 0xA0000
 expect_limit "raw image running into 0xA0000" \
-	"vireo: VM 'vm0': raw image of 512 bytes at 0x9ff00 runs past 0xA0000 (the legacy hole)" \
+	"vireo: VM 'vm0': raw image of 512 bytes at 0x9ff00 runs past 0x9FC00 (the ACPI tables, then the legacy hole)" \
 	"$VIREO" run --kernel "$T/boot.bin" --type raw --load 0x9FF00
-expect_rc 0 "  ...ending right at 0xA0000 is fine" "$VIREO" run --dry-run --kernel "$T/boot.bin" --type raw --load 0x9FE00
+expect_limit "raw image over the ACPI tables at 0x9FC00" \
+	"vireo: VM 'vm0': raw image of 512 bytes at 0x9fb00 runs past 0x9FC00 (the ACPI tables, then the legacy hole)" \
+	"$VIREO" run --kernel "$T/boot.bin" --type raw --load 0x9FB00
+expect_rc 0 "  ...ending right at 0x9FC00 is fine" "$VIREO" run --dry-run --kernel "$T/boot.bin" --type raw --load 0x9FA00
 : >"$T/empty.bin"
 expect_limit "empty raw image" "vireo: VM 'vm0': raw image '$T/empty.bin' is empty" \
 	"$VIREO" run --kernel "$T/empty.bin" --type raw --load 0x7c00
