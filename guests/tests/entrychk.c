@@ -62,6 +62,20 @@ static void cr4_common(unsigned long cr4)
 	check_eq(read_cr4(), cr4, "cr4-unchanged-after-gp");
 }
 
+/* MONITOR/MWAIT are hidden in CPUID (leaf 1 ECX bit 3): #UD, as on a CPU
+ * without them, not a sleeping physical CPU or an unhandled exit. */
+static void hidden_insns(void)
+{
+	unsigned long before = exc_count;
+	static volatile int line;
+
+	__asm__ volatile("1: monitor\n2:\n" EXTABLE(1b, 2b) : : "a"(&line), "c"(0), "d"(0) : "memory");
+	check(exc_count != before && exc_last.vector == 6, "monitor-ud");
+	before = exc_count;
+	__asm__ volatile("1: mwait\n2:\n" EXTABLE(1b, 2b) : : "a"(0), "c"(0) : "memory");
+	check(exc_count != before && exc_last.vector == 6, "mwait-ud");
+}
+
 static void msr_common(void)
 {
 	uint64_t efer = 0, v = 0;
@@ -290,6 +304,7 @@ void test_main(void)
 	cr0_common(read_cr0());
 	cr4_common(read_cr4());
 	msr_common();
+	hidden_insns();
 	shadow_tf();
 #ifdef __x86_64__
 	long_mode_checks();

@@ -6,7 +6,7 @@ SCENARIOS+=" entrychk entrychk64"
 ENTRY_COMMON=('ok cr0-nw-without-cd-gp' 'ok cr0-unchanged-after-gp' 'ok cr0-reserved-low-ignored'
 	'ok cr0-restored' 'ok cr4-vmxe-gp' 'ok cr4-reserved-gp' 'ok efer-reserved-gp' 'ok pat-type2-gp'
 	'ok pat-type8-gp' 'ok debugctl-reserved-gp' 'ok efer-unchanged' 'ok sti-shadow-tf-cpuid-db'
-	'ok movss-shadow-tf-cpuid-db' 'ok sti-shadow-tf-mmio-db' 'entrychk done')
+	'ok movss-shadow-tf-cpuid-db' 'ok sti-shadow-tf-mmio-db' 'ok monitor-ud' 'ok mwait-ud' 'entrychk done')
 sc_entrychk() {
 	single entrychk
 	REQUIRE+=("${ENTRY_COMMON[@]}" 'ok pae-pdpte-reserved-gp' 'ok pae-paging-still-off' 'ok pae-paging-is-on'

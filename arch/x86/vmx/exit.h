@@ -47,7 +47,7 @@ enum exit_action vmexit_apic_access(struct vcpu *v);   /* apicv.c */
 enum exit_action vmexit_apic_write(struct vcpu *v);
 enum exit_action vmexit_virtualized_eoi(struct vcpu *v);
 enum exit_action vmexit_cache_flush(struct vcpu *v);
-enum exit_action vmexit_vmx_insn(struct vcpu *v);
+enum exit_action vmexit_hidden_insn(struct vcpu *v);
 enum exit_action vmexit_preemption_timer(struct vcpu *v);
 
 /* The guest did something Vireo cannot continue: stop its VM with a

@@ -58,8 +58,9 @@ enum exit_action vmexit_cache_flush(struct vcpu *v)
 	return EXIT_CONTINUE;
 }
 
-/* VMX is hidden in CPUID; its instructions raise #UD as on a CPU without it. */
-enum exit_action vmexit_vmx_insn(struct vcpu *v)
+/* Instructions of features CPUID hides (VMX, SMX's GETSEC, MONITOR/MWAIT)
+ * raise #UD, as on a CPU without them. */
+enum exit_action vmexit_hidden_insn(struct vcpu *v)
 {
 	guest_inject_ud(v);
 	return EXIT_CONTINUE;

@@ -186,7 +186,8 @@ static void settle_vpid(struct vmx_controls *c)
  *    so guest CR3 accesses need no exits: CR3 load/store exiting is never
  *    requested); exit 64-bit host, save/load EFER, ack interrupt on exit;
  *    entry load EFER.
- *  optional: CR8 load/store exiting, TSC offsetting, preemption timer
+ *  optional: CR8 load/store exiting, TSC offsetting, MONITOR/MWAIT exiting,
+ *    preemption timer
  *    (+ save its value on exit), VPID, RDTSCP,
  *    INVPCID, XSAVES/XRSTORS (a guest #UDs on these if the control is 0),
  *    save/load IA32_PAT.
@@ -206,9 +207,11 @@ int vmx_compute_controls(const struct vmx_caps *caps, struct vmx_controls *out,
 
 	memset(out, 0, sizeof(*out));
 	/* CR8 exiting sends a 64-bit guest's MOV CR8 to its virtual TPR
-	 * rather than the real one; TSC offsetting lets it write IA32_TSC. */
+	 * rather than the real one; TSC offsetting lets it write IA32_TSC;
+	 * MONITOR/MWAIT exiting turns those (hidden in CPUID) into #UD
+	 * instead of letting a guest put the physical CPU to sleep. */
 	opt = CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING |
-	      CPU_BASED_USE_TSC_OFFSETTING;
+	      CPU_BASED_USE_TSC_OFFSETTING | CPU_BASED_MWAIT_EXITING | CPU_BASED_MONITOR_EXITING;
 	if (ADJUST(proc_cap, proc_needs, opt, &out->proc))
 		return -1;
 	opt = SECONDARY_EXEC_ENABLE_VPID | SECONDARY_EXEC_ENABLE_RDTSCP |
