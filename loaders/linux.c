@@ -325,6 +325,14 @@ int linux_load(struct guest_mem *mem, const uint8_t *img, size_t len,
 	}
 	if (place_kernel(mem, &h, &kernel_end, err, errlen) < 0)
 		return -1;
+	/* The 64-bit entry is 0x200 into the protected-mode kernel: a file
+	 * that ends before it would start the vCPU on bytes never loaded. */
+	if ((h.xloadflags & LINUX_XLF_KERNEL_64) && h.pm_len <= 0x200) {
+		seterr(err, errlen, "bzImage truncated: the 64-bit entry is at "
+		       "offset 0x200 of the protected-mode kernel, which has "
+		       "%llu bytes", ULL(h.pm_len));
+		return -1;
+	}
 	clen = strlen(cmdline);
 	if (clen > h.cmdline_size) {
 		seterr(err, errlen, "command line of %zu bytes is longer than "

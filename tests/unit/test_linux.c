@@ -443,6 +443,21 @@ static void test_refuse_truncated(void **state)
 	/* A longer file (say, a signature appended) is fine. */
 	put_le32(img + LINUX_HDR_SYSSIZE, PM_LEN / 16 - 2);
 	assert_int_equal(load(NULL, 0, ""), 0);
+	teardown(NULL);
+	assert_int_equal(guest_ram_setup(), 0);
+	/* A 64-bit kernel that ends before its entry at 0x200 (found by
+	 * tests/fuzz/fuzz_linux.c: it was loaded, entry past its end); the
+	 * 32-bit entry at offset 0 needs only one byte. */
+	put_le32(img + LINUX_HDR_SYSSIZE, 0x10);
+	assert_int_equal(load_mem(&gm, SETUP_SIZE + 0x200, NULL, 0, ""), -1);
+	refused("bzImage truncated: the 64-bit entry is at offset 0x200 of the "
+		"protected-mode kernel, which has 512 bytes");
+	assert_int_equal(load_mem(&gm, SETUP_SIZE + 0x201, NULL, 0, ""), 0);
+	assert_int_equal(lb.entry, 0x100200);
+	put_le16(img + LINUX_HDR_XLOADFLAGS, 0);
+	put_le32(img + LINUX_HDR_SYSSIZE, 0);
+	assert_int_equal(load_mem(&gm, SETUP_SIZE + 1, NULL, 0, ""), 0);
+	assert_int_equal(lb.entry, 0x100000);
 }
 
 static void test_refuse_kernel_too_big(void **state)
