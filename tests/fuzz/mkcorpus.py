@@ -148,8 +148,80 @@ def multiboot():
     yield u8(3) + u8(2) + u32(0x9ff00) + bytes(5) + code
 
 
+def bzimage(version=0x020F, xlf=1, setup_sects=4, pm_len=0x3000, init_size=0x100000,
+            pref=0x100000, cmdline_size=2047, initrd_max=0x7FFFFFFF, reloc=1):
+    """A synthetic bzImage as tests/unit/test_linux.c builds it."""
+    setup = (setup_sects or 4) + 1
+    img = bytearray((i * 13 + 5) & 0xFF for i in range(setup * 512 + pm_len))
+    img[0x1E0:0x290] = bytes(0x290 - 0x1E0)
+    img[0x1EF] = 0xFF
+    img[0x1F1] = setup_sects
+    img[0x1F4:0x1F8] = u32(pm_len // 16)
+    img[0x1FE:0x200] = u16(0xAA55)
+    img[0x200:0x202] = b"\xeb\x6a"
+    img[0x202:0x206] = b"HdrS"
+    img[0x206:0x208] = u16(version)
+    img[0x211] = 1
+    img[0x214:0x218] = u32(0x100000)
+    img[0x22C:0x230] = u32(initrd_max)
+    img[0x230:0x234] = u32(0x200000)
+    img[0x234] = reloc
+    img[0x235] = 21
+    img[0x236:0x238] = u16(xlf)
+    img[0x238:0x23C] = u32(cmdline_size)
+    img[0x258:0x260] = u64(pref)
+    img[0x260:0x264] = u32(init_size)
+    return bytes(img)
+
+
+def linux():
+    # ram_idx (1 MiB + i * 256 KiB), flags (1 random map, 2 initrd, 4 cmdline),
+    # initrd length, cmdline length, [map], image
+    yield u8(12) + u8(6) + u16(0x1801) + u16(40) + bzimage()
+    yield u8(20) + u8(6) + u16(0x4000) + u16(2047) + bzimage(xlf=0)
+    yield u8(8) + u8(4) + u16(0) + u16(10) + bzimage(version=0x0206, init_size=0)
+    yield u8(30) + u8(2) + u16(0x100) + u16(0) + bzimage(version=0x020A, setup_sects=0, reloc=0,
+                                                         pref=0x200000, initrd_max=0x37FFFFFF)
+    yield u8(6) + u8(0) + u16(0) + u16(0) + bzimage(pm_len=0x400, init_size=0x1000)
+    yield u8(39) + u8(6) + u16(0x2000) + u16(100) + bzimage(init_size=0x400000, pref=0x200000)
+    e820 = [(0, 0x9FC00, 1), (0x9FC00, 0x400, 2), (0xF0000, 0x10000, 2), (0x100000, 0x700000, 1)]
+    m = u8(len(e820)) + b"".join(u32(a) + u32(s) + u8(0) + u8(t - 1) for a, s, t in e820) + u32(0xF0000)
+    yield u8(24) + u8(7) + u16(0x1000) + u16(64) + m + bzimage()
+    m = u8(2) + u32(0) + u32(0x10000000) + u8(0) + u8(0) + u32(0x20000) + u32(0x1000) + u8(0) + u8(1) + u32(0)
+    yield u8(24) + u8(7) + u16(0x1000) + u16(64) + m + bzimage()
+
+
+def cmdline():
+    # what (bit 0: round trip), word buffer length, then text or round-trip words
+    for text in (b"/boot/g.elf name=web mem=64M cmdline=\"console=ttyS0 quiet\"",
+                 b"a 'b c' \"d\\\"e\" f\\ g", b"\"unterminated", b"0x7c00", b"64M", b"0X10k",
+                 b"18446744073709551615", b"18446744073709551616", b"16G", b"0x", b"key=val=x"):
+        yield u8(0) + u8(64) + text
+        yield u8(2) + u8(8) + text
+    words = [b"plain", b"has space", b"q\"uote", b"back\\slash", b"", b"tab\there", b"it's"]
+    rt = u8(len(words))
+    for w in words:
+        rt += u8(len(w)) + w + u8(0)
+    yield u8(1) + u8(0) + rt
+
+
+def vmconfig():
+    lines = [b"/boot/guest.elf name=web mem=64M cpus=2 cmdline=\"console=ttyS0 quiet\"",
+             b"/boot/initrd.img type=module vm=web cmdline=initrd",
+             b"/boot/boot.bin name=dos type=raw mem=4M load=0x7c00 entry=0x7c00",
+             b"/boot/bzImage type=linux name=lx mem=256M cpus=4 on-reset=stop strict-mmio=1",
+             b"/g.elf mem=0x200000 name=a-b_c", b"/g.elf mem=3G", b"/g.elf cpus=9",
+             b"/boot/vireo.elf loglevel=debug stats=1 quantum_ms=5 apicv=0 kalloc_fail=3",
+             b"/k loglevel=warn foo=1 quiet", b"/g.elf \"name=x y\"", b"/g.elf name=\"unterminated"]
+    for i, l in enumerate(lines):
+        yield u8(0) + u8(160 if i % 3 else 12) + l
+    for i in range(6):	# round trips: 'R', then the generator's random values
+        yield u8(ord("R")) + u8(0) + bytes((i * 37 + k * 11) & 0xFF for k in range(80))
+
+
 TARGETS = {
     "decode": decode, "emulate": emulate, "pagewalk": pagewalk, "multiboot": multiboot,
+    "linux": linux, "cmdline": cmdline, "vmconfig": vmconfig,
 }
 
 
