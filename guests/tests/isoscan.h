@@ -50,4 +50,7 @@ int iso_has_1g_pages(void);
 /* ---- DMA-like paths (isoscan_dma.c): role=dma op=NAME ---- */
 void iso_dma(const char *op, uint64_t ram_end);
 
+/* ---- register state across VMs (isoscan_fpu.c): role=fpu-secret|fpu-probe ---- */
+void iso_fpu(const char *role, unsigned rounds);
+
 #endif

@@ -17,6 +17,9 @@
 #                   the page tables or the address space, as a whole
 #   isodma-string   REP INS/OUTS over the end of RAM or into the VGA window stop
 #                   the VM; an element across a page boundary uses both pages
+#   isofpu          (not in the default list until fpu_restore is fixed, see
+#                   /tmp/lead/bugs.md) a VM that turns AVX on sees none of another
+#                   VM's YMM upper halves
 #   isoscan-x2apic  (not in the default list until the shared APIC-access page is
 #                   fixed, see /tmp/lead/bugs.md) in x2APIC mode 0xFEE00000 shows
 #                   nothing of another VM and keeps no write
@@ -167,4 +170,13 @@ sc_isoscan-x2apic() {
 	RC="0"
 	REQUIRE=('^\[scan\] ok x2apic-page-no-marker' '^\[scan\] ok x2apic-page-write-does-not-stick'
 		'^\[scan\] RESULT: PASS' '^\[sib\] RESULT: PASS')
+}
+sc_isofpu() {
+	vm_file "$D/sec.vm" name=sec "kernel=$G/isoscan.elf" memory=16M cpus=1 "cmdline=role=fpu-secret rounds=200"
+	vm_file "$D/probe.vm" name=probe "kernel=$G/isoscan.elf" memory=16M cpus=1 "cmdline=role=fpu-probe rounds=20"
+	ARGS=(--vm "$D/sec.vm" --vm "$D/probe.vm")
+	RC="0"
+	REQUIRE=('^\[probe\] fpu: 0 of 20 rounds' '^\[probe\] ok fpu-ymm-not-shared' '^\[sec\] RESULT: PASS'
+		'^\[probe\] RESULT: PASS')
+	FORBID+=('^(\[[^]]*\] )?skip ')
 }
