@@ -219,9 +219,25 @@ def vmconfig():
         yield u8(ord("R")) + u8(0) + bytes((i * 37 + k * 11) & 0xFF for k in range(80))
 
 
+def acpi():
+    def shape(ram, sel, ncpus, tables, size, rsdp=0xF0000, sci=9, smi=0xB2, tmr=0x608,
+              lapic=0xFEE00000, ioapic=0xFEC00000, aml=(0x3f, 0, 0xffff, 0)):
+        addrs = u64(lapic) + u64(ioapic) if sel & 1 else b""
+        return (u8(ram) + u8(sel) + u16(ncpus) + addrs + u8(0) + u16(0x600) + u16(0x604) +
+                u16(tmr) + u16(smi) + u8(0xF1) + u8(0xF0) + u8(sci) + u16(0xCF9) + u8(6) +
+                u8(5) + u8(0x32) + u32(rsdp - 0xDFFC0) + u32(tables) + u32(size) +
+                b"VIREO " + u32(aml[0]) + u8(aml[1]) + u64(aml[2]) + u8(aml[3]))
+    yield shape(8, 2, 1, 0x120000, 0x3000)
+    yield shape(8, 0, 2, 0x9C000, 0x3000, tmr=0, smi=0)
+    yield shape(15, 3, 255, 0x100040, 0x3fff, aml=(0x0fffffff, 0, 1 << 63, 0))
+    yield shape(4, 2, 64, 0x9D013, 0x2fe0, rsdp=0xFFFD0, aml=(0xfff, 0, 0x1234, 0))
+    yield shape(2, 0, 8, 0x110000, 0x800, rsdp=0xE0000, sci=10, aml=(0x3ffff, 0, 0xabcdef, 0))
+    yield shape(1, 1, 4, 0x9F000, 0x1000, lapic=0x1FEE00000)
+
+
 TARGETS = {
     "decode": decode, "emulate": emulate, "pagewalk": pagewalk, "multiboot": multiboot,
-    "linux": linux, "cmdline": cmdline, "vmconfig": vmconfig,
+    "linux": linux, "cmdline": cmdline, "vmconfig": vmconfig, "acpi": acpi,
 }
 
 
