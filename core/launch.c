@@ -13,8 +13,8 @@
 #define MAX_VMS 16
 
 struct launch {
-	struct mod_spec specs[32];
-	const struct boot_module *mods[32];
+	struct mod_spec specs[BOOT_MAX_MODS];
+	const struct boot_module *mods[BOOT_MAX_MODS];
 	int nspecs;
 	struct vm *vms[MAX_VMS];
 	int nvms;
@@ -37,6 +37,26 @@ static const char *image_kind(enum vm_image_type t)
 	}
 }
 
+/* A module whose bytes overlap another's is refused (so is the other):
+ * the loader cannot be trusted, and a VM must not load another's image. */
+static bool overlaps(const struct boot_info *bi, const struct mod_spec *s, int i)
+{
+	struct mod_range r[BOOT_MAX_MODS];
+	int j;
+
+	for (j = 0; j < bi->nmods; j++)
+		r[j] = (struct mod_range){ bi->mods[j].start, bi->mods[j].end };
+	j = mod_range_overlap(r, bi->nmods, i);
+	if (j < 0)
+		return false;
+	printk(LOG_ERR, "vireo: module %d refused: %s '%s': its bytes 0x%llx-0x%llx overlap "
+	       "module %d's 0x%llx-0x%llx\n", i, s->kind == MOD_VM ? "VM" : "module",
+	       s->kind == MOD_VM ? s->vm.name : s->path, (unsigned long long)r[i].start,
+	       (unsigned long long)r[i].end, j, (unsigned long long)r[j].start,
+	       (unsigned long long)r[j].end);
+	return true;
+}
+
 static void parse_modules(struct launch *l, const struct boot_info *bi)
 {
 	char err[160];
@@ -51,6 +71,10 @@ static void parse_modules(struct launch *l, const struct boot_info *bi)
 		}
 		if (modspec_parse(bi->mods[i].string, s, err, sizeof(err))) {
 			printk(LOG_ERR, "vireo: module %d refused: %s\n", i, err);
+			l->refused++;
+			continue;
+		}
+		if (overlaps(bi, s, i)) {
 			l->refused++;
 			continue;
 		}

@@ -44,6 +44,17 @@ static bool name_char(char c)
 	       (c >= '0' && c <= '9') || c == '_' || c == '-';
 }
 
+int mod_range_overlap(const struct mod_range *r, int n, int i)
+{
+	for (int j = 0; j < n; j++) {
+		if (j == i || r[j].start >= r[j].end || r[i].start >= r[i].end)
+			continue;
+		if (r[i].start < r[j].end && r[j].start < r[i].end)
+			return j;
+	}
+	return -1;
+}
+
 bool vm_name_valid(const char *name)
 {
 	size_t i;

@@ -54,6 +54,17 @@ struct mod_spec {
 /* Parse one GRUB module string. Returns 0, or -1 with one line in err. */
 int modspec_parse(const char *s, struct mod_spec *out, char *err, size_t errlen);
 
+/* Where the boot loader put a module's bytes: [start, end) physical. */
+struct mod_range {
+	uint64_t start, end;
+};
+
+/* Index of the first range of r[0..n) other than r[i] that shares a byte
+ * with it, or -1. The boot loader is not trusted to keep modules apart:
+ * two VMs must not share (and write over) each other's image. An empty
+ * range overlaps nothing. */
+int mod_range_overlap(const struct mod_range *r, int n, int i);
+
 /* True for 1-31 characters of [A-Za-z0-9_-]. */
 bool vm_name_valid(const char *name);
 

@@ -213,6 +213,24 @@ static void test_limits(void **state)
 	assert_int_equal(m.vm.cpus, 8);
 }
 
+static void test_mod_range_overlap(void **state)
+{
+	struct mod_range r[] = {
+		{ 0x1000, 0x2000 }, { 0x2000, 0x3000 }, { 0x2fff, 0x4000 },
+		{ 0x5000, 0x5000 }, { 0x4800, 0x6000 }, { 0x7000, 0x9000 }, { 0x7000, 0x9000 },
+	};
+
+	(void)state;
+	assert_int_equal(mod_range_overlap(r, 7, 0), -1);	/* touching is not sharing */
+	assert_int_equal(mod_range_overlap(r, 7, 1), 2);	/* one byte, 0x2fff */
+	assert_int_equal(mod_range_overlap(r, 7, 2), 1);
+	assert_int_equal(mod_range_overlap(r, 7, 3), -1);	/* empty, inside module 4 */
+	assert_int_equal(mod_range_overlap(r, 7, 4), -1);
+	assert_int_equal(mod_range_overlap(r, 7, 5), 6);	/* the same bytes twice */
+	assert_int_equal(mod_range_overlap(r, 7, 6), 5);
+	assert_int_equal(mod_range_overlap(r, 1, 0), -1);
+}
+
 static void test_hvopts(void **state)
 {
 	struct hv_options o;
@@ -299,6 +317,7 @@ int main(void)
 		cmocka_unit_test(test_vm_defaults),
 		cmocka_unit_test(test_vm_full),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_mod_range_overlap),
 		cmocka_unit_test(test_raw),
 		cmocka_unit_test(test_module),
 		cmocka_unit_test(test_errors),
