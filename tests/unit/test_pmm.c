@@ -167,6 +167,68 @@ static void test_table_full(void **state)
 	check_invariant(&p);
 }
 
+/* What a VM's creation does to the allocator, and its refusal half-way
+ * (core/vm.c): guest RAM as one 2 MiB-aligned block, then single pages
+ * (vCPUs, EPT tables), all freed in another order. Every page comes back
+ * and the free set is one extent again, so a later VM gets the same RAM. */
+static void test_vm_refused_half_way(void **state)
+{
+	struct pmm p;
+	uint64_t before, ram, pages[40], ram2;
+
+	(void)state;
+	pmm_init(&p);
+	assert_int_equal(pmm_add(&p, 0x100000 + 3 * PG, 64ULL << 20), 0);
+	before = pmm_free_pages(&p);
+	pages[0] = pmm_alloc(&p, 1, 0);		/* the struct vm */
+	ram = pmm_alloc(&p, (16ULL << 20) / PG, 2ULL << 20);
+	assert_int_equal(ram % (2ULL << 20), 0);
+	assert_true(ram > pages[0]);		/* the alignment gap stays free */
+	for (int i = 1; i < 40; i++) {
+		pages[i] = pmm_alloc(&p, 1 + (i % 3), 0);
+		assert_true(pages[i] != 0);
+	}
+	check_invariant(&p);
+	/* Refused: free from the last allocation back, the RAM in between. */
+	for (int i = 39; i >= 20; i--)
+		pmm_free(&p, pages[i], 1 + (i % 3));
+	pmm_free(&p, ram, (16ULL << 20) / PG);
+	for (int i = 1; i < 20; i++)
+		pmm_free(&p, pages[i], 1 + (i % 3));
+	pmm_free(&p, pages[0], 1);
+	check_invariant(&p);
+	assert_int_equal(pmm_free_pages(&p), before);
+	assert_int_equal(p.n, 1);
+	/* The next VM gets the same RAM block. */
+	pages[0] = pmm_alloc(&p, 1, 0);
+	ram2 = pmm_alloc(&p, (16ULL << 20) / PG, 2ULL << 20);
+	assert_int_equal(ram2, ram);
+}
+
+/* Sizes no machine has (a VM of 2^40 bytes, page counts that overflow a
+ * byte size) fail cleanly and take nothing. */
+static void test_absurd_sizes(void **state)
+{
+	struct pmm p;
+	uint64_t before;
+
+	(void)state;
+	pmm_init(&p);
+	assert_int_equal(pmm_add(&p, 0x100000, 64ULL << 20), 0);
+	before = pmm_free_pages(&p);
+	assert_int_equal(pmm_alloc(&p, (1ULL << 40) / PG, 2ULL << 20), 0);
+	assert_int_equal(pmm_alloc(&p, UINT64_MAX / PG + 1, 0), 0);
+	assert_int_equal(pmm_alloc(&p, UINT64_MAX, 0), 0);
+	assert_int_equal(pmm_alloc(&p, 0, 0), 0);
+	assert_int_equal(pmm_alloc(&p, 1, 3 * PG), 0);	/* not a power of two */
+	assert_int_equal(pmm_alloc(&p, 1, 1ULL << 63), 0);
+	assert_int_equal(pmm_free_pages(&p), before);
+	assert_int_equal(p.n, 1);
+	/* Exactly all of it still works. */
+	assert_int_equal(pmm_alloc(&p, before, 0), 0x100000);
+	assert_int_equal(pmm_free_pages(&p), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -177,6 +239,8 @@ int main(void)
 		cmocka_unit_test(test_coalescing_free),
 		cmocka_unit_test(test_exhaustion),
 		cmocka_unit_test(test_table_full),
+		cmocka_unit_test(test_vm_refused_half_way),
+		cmocka_unit_test(test_absurd_sizes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
