@@ -235,9 +235,42 @@ def acpi():
     yield shape(1, 1, 4, 0x9F000, 0x1000, lapic=0x1FEE00000)
 
 
+def ept():
+    def addr(g=0, m2=None, k4=None):
+        k = (1 if m2 is not None else 0) | (2 if k4 is not None else 0)
+        b = u8(k) + u8(g)
+        if m2 is not None:
+            b += u16(m2)
+        if k4 is not None:
+            b += u16(k4)
+        return b
+
+    def op(kind, gpa, size, perms=7, mt=6, fail=None, hpa_gib=1):
+        b = u8(kind) + gpa + size + u8(perms) + u8(mt)
+        b += u8(0) + u8(fail) if fail is not None else u8(200)
+        if kind == 0:
+            b += u8(1) + u8(hpa_gib)
+        return b
+
+    one_g, two_m, four_k = addr(1), addr(0, 1), addr(0, None, 1)
+    seqs = [
+        (3, [op(0, addr(0, 511, 510), addr(2, 1, 4)), op(1, addr(1, 3), four_k),
+             op(2, addr(1), two_m, perms=1), op(1, addr(0, 511, 510), addr(3))]),
+        (1, [op(0, addr(2), one_g, mt=0), op(2, addr(2, 5, 7), addr(0, None, 3), perms=5),
+             op(1, addr(2, 100), addr(0, 3)), op(0, addr(2, 100, 1), four_k, mt=9)]),
+        (0, [op(0, addr(0, 1), addr(0, 2), mt=4), op(0, addr(0, 2), four_k), op(1, addr(0), addr(8))]),
+        (3, [op(0, addr(4), addr(2), fail=2), op(0, addr(4), addr(2)), op(1, addr(4, 7, 3), four_k, fail=0),
+             op(2, addr(5, 1), addr(0, 1, 1), perms=3, fail=1)]),
+        (3, [op(0, addr(0), addr(8)), op(2, addr(1), one_g, perms=2), op(0, addr(7), one_g, perms=4, mt=1)]),
+    ]
+    for cfg, ops in seqs:
+        yield u8(cfg) + u64(0x0123456789abcdef) + b"".join(ops)	# seed of the lookups
+
+
 TARGETS = {
     "decode": decode, "emulate": emulate, "pagewalk": pagewalk, "multiboot": multiboot,
     "linux": linux, "cmdline": cmdline, "vmconfig": vmconfig, "acpi": acpi,
+    "ept": ept,
 }
 
 
