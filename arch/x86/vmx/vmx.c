@@ -207,23 +207,27 @@ static void xrstor_from(const uint8_t *area, uint64_t mask)
 			 "d"((uint32_t)(mask >> 32)) : "memory");
 }
 
-/* XSAVE saves only what XCR0 enables, but a guest may use SSE with XCR0
- * = x87 alone (FXSAVE-era kernels): then FXSAVE is the instruction that
- * covers all of its state. With SSE in XCR0, XSAVE covers x87, SSE and
- * every extended component the guest turned on. */
-static bool use_xsave(const struct vmx_vcpu *x)
+/* Every state component the guest may turn on, whatever this vCPU's XCR0
+ * is now. XRSTOR leaves components outside its mask as the previous vCPU
+ * left them, so saving and restoring with the vCPU's own XCR0 would hand
+ * one guest's AVX (or any later) registers to the next, who reads them
+ * once it turns the component on (found by the isolation scan's FPU
+ * probe). With the full mask, a component this vCPU never used (XSTATE_BV
+ * bit 0 in its area) is put in its initial state instead. */
+static uint64_t xcr0_all(void)
 {
-	return vmx_cpu.has_xsave && (x->xcr0 & 2);
+	return vmx_cpu.xcr0_supported & ~CPUID_XCR0_HIDDEN;
 }
 
 static void fpu_save(struct vmx_vcpu *x)
 {
-	if (vmx_cpu.has_xsave)
+	if (vmx_cpu.has_xsave) {
 		x->xcr0 = xgetbv(0);
-	if (use_xsave(x))
-		xsave_to(x->xsave_area, x->xcr0);
-	else
+		xsetbv(0, xcr0_all());
+		xsave_to(x->xsave_area, xcr0_all());
+	} else {
 		__asm__ volatile("fxsave64 (%0)" : : "r"(x->xsave_area) : "memory");
+	}
 	x->star = rdmsr(MSR_IA32_STAR);
 	x->lstar = rdmsr(MSR_IA32_LSTAR);
 	x->cstar = rdmsr(MSR_IA32_CSTAR);
@@ -237,12 +241,13 @@ static void fpu_save(struct vmx_vcpu *x)
 
 static void fpu_restore(struct vmx_vcpu *x)
 {
-	if (vmx_cpu.has_xsave)
+	if (vmx_cpu.has_xsave) {
+		xsetbv(0, xcr0_all());
+		xrstor_from(x->xsave_area, xcr0_all());
 		xsetbv(0, x->xcr0);
-	if (use_xsave(x))
-		xrstor_from(x->xsave_area, x->xcr0);
-	else
+	} else {
 		__asm__ volatile("fxrstor64 (%0)" : : "r"(x->xsave_area) : "memory");
+	}
 	wrmsr(MSR_IA32_STAR, x->star);
 	wrmsr(MSR_IA32_LSTAR, x->lstar);
 	wrmsr(MSR_IA32_CSTAR, x->cstar);
