@@ -3,6 +3,7 @@
 #include "loaders/elf.h"
 #include "lib/errmsg.h"
 #include "loaders/le.h"
+#include "loaders/pc_layout.h"
 
 #define EI_CLASS      4
 #define EI_DATA       5
@@ -167,6 +168,12 @@ static int check_segment(const struct guest_mem *mem, unsigned i,
 		seterr(err, errlen, "ELF segment %u at 0x%llx-0x%llx overlaps "
 			"the 0xA0000-0xFFFFF hole", i, ULL(ph->paddr),
 			ULL(end));
+		return -1;
+	}
+	if (pc_in_firmware(ph->paddr, ph->memsz)) {
+		seterr(err, errlen, "ELF segment %u at 0x%llx-0x%llx overlaps "
+			"the ACPI tables at 0x%llx-0x%llx", i, ULL(ph->paddr),
+			ULL(end), ULL(PC_ACPI_TABLES), ULL(GMEM_HOLE_START - 1));
 		return -1;
 	}
 	return 0;

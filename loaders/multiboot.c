@@ -134,6 +134,12 @@ static int load_aout(struct guest_mem *mem, const uint8_t *img, size_t len,
 			  errlen);
 		return -1;
 	}
+	if (pc_in_firmware(h->load_addr, end - h->load_addr)) {
+		seterr(err, errlen, "a.out kludge image at 0x%x-0x%llx overlaps the "
+			"ACPI tables at 0x%llx-0x%llx", h->load_addr, ULL(end),
+			ULL(PC_ACPI_TABLES), ULL(GMEM_HOLE_START - 1));
+		return -1;
+	}
 	if (h->entry_addr < h->load_addr || h->entry_addr >= h->load_addr + size) {
 		seterr(err, errlen, "a.out kludge: entry_addr 0x%x is not in "
 			"the loaded range 0x%x-0x%llx", h->entry_addr,
@@ -179,22 +185,13 @@ int mb_load_kernel(struct guest_mem *mem, const uint8_t *img, size_t len,
 	return 0;
 }
 
-/* True if [at, at + len) touches the ACPI tables' kilobyte below 640 KiB
- * (loaders/pc_layout.h) or the legacy hole after it: the platform writes
- * the tables once the image is loaded, over whatever lies there, and the
- * guest's memory map calls them reserved. */
-static bool in_firmware(uint64_t at, uint64_t len)
-{
-	return len && at < GMEM_HOLE_END && at + len > PC_ACPI_TABLES;
-}
-
 /* Next free page-aligned address for 'len' bytes at or after 'at',
  * skipping the ACPI tables and the legacy hole rather than overlapping
  * them. */
 static uint64_t place(uint64_t at, uint64_t len)
 {
 	at = ALIGN_UP(at, PAGE_SIZE);
-	if (in_firmware(at, len ? len : 1))
+	if (pc_in_firmware(at, len ? len : 1))
 		at = GMEM_HOLE_END;
 	return at;
 }
@@ -282,7 +279,7 @@ int raw_load(struct guest_mem *mem, const uint8_t *img, size_t len,
 		range_err(mem, "raw image", load, load + len, err, errlen);
 		return -1;
 	}
-	if (in_firmware(load, len)) {
+	if (pc_in_firmware(load, len)) {
 		seterr(err, errlen, "raw image at 0x%llx-0x%llx overlaps the ACPI "
 			"tables at 0x%llx-0x%llx", ULL(load), ULL(load + len),
 			ULL(PC_ACPI_TABLES), ULL(GMEM_HOLE_START - 1));

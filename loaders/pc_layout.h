@@ -31,4 +31,13 @@
 #define PC_IOAPIC_BASE     0xFEC00000ULL
 #define PC_LAPIC_BASE      0xFEE00000ULL
 
+/* True if [at, at + len) touches the ACPI tables' kilobyte or the legacy
+ * hole after it: the platform writes the tables once the image is loaded,
+ * over whatever lies there, and the guest's memory map calls them
+ * reserved, so no loaded byte may go there. */
+static inline bool pc_in_firmware(uint64_t at, uint64_t len)
+{
+	return len && at < GMEM_HOLE_END && at + len > PC_ACPI_TABLES;
+}
+
 #endif

@@ -167,6 +167,12 @@ static void test_segment_errors(void **state)
 	seg1(false, 0x1000, 0xb8000, 0x100, 0x100, 0xb8000);
 	expect_fail(0x2000, "ELF segment 0 at 0xb8000-0xb8100 overlaps the "
 		    "0xA0000-0xFFFFF hole");
+	/* The ACPI tables' kilobyte below the hole: the platform writes there. */
+	seg1(false, 0x1000, 0x9f000, 0x100, 0xd00, 0x9f000);
+	expect_fail(0x2000, "ELF segment 0 at 0x9f000-0x9fd00 overlaps the "
+		    "ACPI tables at 0x9fc00-0x9ffff");
+	seg1(false, 0x1000, 0x9f000, 0x100, 0xc00, 0x9f000);
+	assert_int_equal(load(0x2000), 0);
 	seg1(false, 0x1000, 0x100000, 0x200, 0x200, 0x100200);
 	expect_fail(0x2000, "ELF entry point 0x100200 is not inside any loaded "
 		    "segment");
