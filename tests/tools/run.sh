@@ -238,6 +238,19 @@ expect_line "  ...says so" \
 	"$T/err"
 expect_rc 0 "...3 x 639M fit" "$VIREO" run --dry-run --kernel k.elf -m 639M --kernel k.elf -m 639M --kernel k.elf -m 639M
 expect_line "  ...in 2048 MiB" "megs: 2048" "$T/out"
+# qemu-kvm: the machine's memory is the host's; 16 VMs of 3 GiB want 49281 MiB.
+host_mb=$(awk '/^MemTotal:/ { print int($2 / 1024) }' /proc/meminfo)
+vms=()
+for i in $(seq 16); do vms+=(--kernel k.elf -m 3G); done
+if [ "$host_mb" -lt 49281 ]; then
+	expect_usage "qemu-kvm: VMs over this host's RAM" "$VIREO" run --dry-run --emulator qemu-kvm "${vms[@]}"
+	expect_line "  ...says so" \
+		"vireo: the VMs need 49152 MiB, their files 1 MiB and Vireo 128 MiB: more than the $host_mb MiB this host has" \
+		"$T/err"
+else
+	skipped "qemu-kvm: VMs over this host's RAM (the host has $host_mb MiB)"
+fi
+expect_rc 0 "qemu-kvm: 3 GiB fits (no Bochs limit)" "$VIREO" run --dry-run --emulator qemu-kvm --kernel k.elf -m 3G
 head -c $((40 << 20)) /dev/zero >"$T/big.img"
 expect_usage "big files count too (1900M VM + a 40 MiB initrd)" \
 	"$VIREO" run --dry-run --kernel k.elf -m 1900M --initrd "$T/big.img"
