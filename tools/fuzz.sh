@@ -49,6 +49,7 @@ for name in $(fuzz_targets); do
 		[ "$crashes" -ge "$FUZZ_MAX_CRASHES" ] && break
 	done
 	rm -f "$log.run"
+	rm -rf "$corpus"
 	echo "$name: $execs execs, $crashes crashes"
 	total_execs=$((total_execs + execs)); total_crashes=$((total_crashes + crashes))
 done

@@ -54,21 +54,28 @@ fuzz_build() {
 		return 1
 	fi
 	fuzz_up_to_date "$name" && return 0
-	rm -f "$FUZZ_OUT/$name.d" "$FUZZ_OUT/$name"
+	rm -f "$FUZZ_OUT/$name.d"
+	# built under a temporary name and renamed: a run of the old binary
+	# (another suite at the same time) is not disturbed
 	# shellcheck disable=SC2046 # the deps are a word list
-	$FUZZ_CC $FUZZ_CFLAGS "$src" $(fuzz_deps "$name") -o "$FUZZ_OUT/$name" \
-		>"$FUZZ_OUT/$name.build.log" 2>&1 || return 1
+	if ! $FUZZ_CC $FUZZ_CFLAGS "$src" $(fuzz_deps "$name") -o "$FUZZ_OUT/$name.$$" \
+		>"$FUZZ_OUT/$name.build.log" 2>&1; then
+		rm -f "$FUZZ_OUT/$name.$$"
+		return 1
+	fi
+	mv -f "$FUZZ_OUT/$name.$$" "$FUZZ_OUT/$name"
 	# every source and header it read, one rule per source
 	# shellcheck disable=SC2046
 	$FUZZ_CC -MM -DVIREO_HOST -I. "$src" $(fuzz_deps "$name") >"$FUZZ_OUT/$name.d" 2>/dev/null ||
 		rm -f "$FUZZ_OUT/$name.d"
 }
 
-# A fresh copy of the seed corpus in build/fuzz/work/NAME (libFuzzer adds
-# the inputs it finds to its corpus directory: the tree's copy stays as
-# committed). Prints the directory.
+# A fresh copy of the seed corpus in build/fuzz/work/NAME.PID (libFuzzer
+# adds the inputs it finds to its corpus directory: the tree's copy stays
+# as committed; the PID keeps two runs at once apart). Prints the
+# directory; the caller removes it.
 fuzz_scratch() {
-	dir=$FUZZ_OUT/work/$1
+	dir=$FUZZ_OUT/work/$1.$$
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	if [ -d "tests/fuzz/corpus/$1" ]; then

@@ -35,6 +35,7 @@ for name in $(fuzz_targets); do
 		"$corpus" >"$log" 2>&1
 	rc=$?
 	execs=$(fuzz_execs "$log")
+	rm -rf "$corpus"
 	if [ "$rc" -eq 0 ]; then
 		echo "PASS fuzz_$name ($seeds seeds, $execs execs)"
 		pass=$((pass + 1))
