@@ -179,6 +179,16 @@ static int vm_load_image(struct vm *vm, const struct vm_image *img, char *err, s
 	struct mb_module_in mods[VM_MAX_MODULES];
 	struct mb_boot mb;
 
+	/* A module the guest would never see is refused, not dropped. */
+	if (vm->cfg.type == VM_IMAGE_LINUX && img->nmods > 1) {
+		snprintf(err, errlen, "%d modules: a Linux VM takes one, its initrd", img->nmods);
+		return -1;
+	}
+	if (vm->cfg.type == VM_IMAGE_RAW && img->nmods > 0) {
+		snprintf(err, errlen, "%d module%s: a raw image takes none", img->nmods,
+			 img->nmods == 1 ? "" : "s");
+		return -1;
+	}
 	if (vm->cfg.type == VM_IMAGE_LINUX)
 		return vm_load_linux(vm, img, err, errlen);
 	if (vm->cfg.type == VM_IMAGE_RAW) {

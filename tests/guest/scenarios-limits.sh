@@ -90,17 +90,27 @@ sc_limits-hv() {
 # A module line longer than the 8191 bytes Vireo reads: 4085 double quotes
 # in cmdline= become 8170 bytes once GRUB puts a backslash before each,
 # 8210 with the other words. That module is refused by its index; the VM
-# after it runs. (./vireo refuses such a command line: tests/tools.)
+# after it runs. Modules a VM's type cannot hand on are refused too, not
+# dropped: a second one for a Linux VM, any for a raw image. (./vireo
+# refuses all of these before building: tests/tools.)
 sc_limits-line() {
 	local q
 	q=$(head -c 4085 /dev/zero | sed 's/\x0/\\"/g')
+	printf 'module data\n' >"$D/data.bin"
 	hand_iso_begin loglevel=debug
 	hand_iso_mod "$G/hello.elf" name=quotes mem=4M "\"cmdline=$q\""
+	hand_iso_mod "$G/hello.elf" name=linux2 type=linux mem=4M
+	hand_iso_mod "$D/data.bin" type=module vm=linux2
+	hand_iso_mod "$D/data.bin" type=module vm=linux2
+	hand_iso_mod "$G/realmode.bin" name=rawmod type=raw mem=4M
+	hand_iso_mod "$D/data.bin" type=module vm=rawmod
 	hand_iso_mod "$G/hello.elf" name=after mem=4M
 	hand_iso_end 256
 	RC="126"
 	REQUIRE=('vireo: module 0 refused: Multiboot2 module string is 8210 characters, max 8191'
-		'^goodbye$' 'summary: 1 VM ran, 1 refused' 'vireo: host memory: all [0-9]+ KiB free again'
+		"vireo: VM 'linux2' refused: 2 modules: a Linux VM takes one, its initrd"
+		"vireo: VM 'rawmod' refused: 1 module: a raw image takes none"
+		'^\[after\] goodbye$' 'summary: 1 VM ran, 3 refused' 'vireo: host memory: all [0-9]+ KiB free again'
 		'^vireo: result 126$')
 	FORBID+=('BUG' 'VM quotes' 'bad boot information')
 }
