@@ -299,8 +299,16 @@ expect_limit "raw image over the ACPI tables at 0x9FC00" \
 	"$VIREO" run --kernel "$T/boot.bin" --type raw --load 0x9FB00
 expect_rc 0 "  ...ending right at 0x9FC00 is fine" "$VIREO" run --dry-run --kernel "$T/boot.bin" --type raw --load 0x9FA00
 : >"$T/empty.bin"
-expect_limit "empty raw image" "vireo: VM 'vm0': raw image '$T/empty.bin' is empty" \
+expect_limit "empty raw image" "vireo: VM 'vm0': kernel '$T/empty.bin' is empty" \
 	"$VIREO" run --kernel "$T/empty.bin" --type raw --load 0x7c00
+expect_limit "empty kernel" "vireo: VM 'vm0': kernel '$T/empty.bin' is empty" "$VIREO" run --kernel "$T/empty.bin"
+expect_limit "a module for a raw image" "vireo: VM 'vm0': 1 module(s): a raw image takes none" \
+	"$VIREO" run --kernel "$T/boot.bin" --type raw --load 0x7c00 --module data.bin
+expect_limit "a command line for a raw image" "vireo: VM 'vm0': a raw image takes no command line" \
+	"$VIREO" run --kernel "$T/boot.bin" --type raw --load 0x7c00 --append x
+expect_limit "two modules for a Linux VM" "vireo: VM 'vm0': 2 modules: a Linux VM takes one, its initrd" \
+	"$VIREO" run --kernel k.elf --type linux --initrd initrd.img --module data.bin
+expect_rc 0 "  ...its initrd alone is fine" "$VIREO" run --dry-run --kernel k.elf --type linux --initrd initrd.img
 expect_limit "a 32-character --name" "vireo: --name: bad VM name 'abcdefghijabcdefghijabcdefghijab' (1-31 of A-Z a-z 0-9 _ -)" \
 	"$VIREO" run --kernel k.elf --name abcdefghijabcdefghijabcdefghijab
 longname=$(head -c 200 /dev/zero | tr '\0' n).elf
