@@ -1,7 +1,9 @@
 /* The Multiboot v1 loader (a.out kludge and ELF kernels, modules, boot
  * information) and the ELF and raw loaders beneath it, on random images
  * and a small guest RAM of exactly its size on the heap (ASan catches a
- * write past it).
+ * write past it). Accepted kernels are read back here from the ELF and
+ * Multiboot layouts: each segment (or the a.out image) holds its bytes
+ * and zeros, and only those were written.
  * Checks: an accepted kernel, every module and the information structure
  * are guest RAM, page-aligned modules hold their bytes and overlap nothing
  * else, the module list and command line read back from the information
@@ -73,6 +75,58 @@ static void check_untouched(const char *what)
 	}
 }
 
+/* An accepted ELF image, read here from the gABI layouts: every PT_LOAD
+ * segment holds its file bytes then zeros at p_paddr, the loader's
+ * [lo, hi) spans them, and only they may have been written. */
+static void check_elf_segments(const uint8_t *img, uint64_t lo, uint64_t hi)
+{
+	bool is64 = img[4] == 2;
+	uint64_t phoff = is64 ? le64(img + 32) : le32(img + 28);
+	unsigned phentsize = le16(img + (is64 ? 54 : 42)), phnum = le16(img + (is64 ? 56 : 44));
+	uint64_t min = ~0ULL, max = 0;
+
+	for (unsigned i = 0; i < phnum; i++) {
+		const uint8_t *p = img + phoff + (uint64_t)i * phentsize;
+		uint64_t off = is64 ? le64(p + 8) : le32(p + 4);
+		uint64_t pa = is64 ? le64(p + 24) : le32(p + 12);
+		uint64_t fsz = is64 ? le64(p + 32) : le32(p + 16);
+		uint64_t msz = is64 ? le64(p + 40) : le32(p + 20);
+
+		if (le32(p) != 1 || msz == 0)
+			continue;
+		FUZZ_CHECK(gmem_is_ram(&gm, pa, msz) && fsz <= msz, "segment %u at %#llx", i,
+			   (unsigned long long)pa);
+		FUZZ_CHECK(memcmp(gm.base + pa, img + off, fsz) == 0, "segment %u bytes", i);
+		for (uint64_t k = fsz; k < msz; k++)
+			FUZZ_CHECK(gm.base[pa + k] == 0, "segment %u bss byte %#llx", i,
+				   (unsigned long long)k);
+		allow(pa, pa + msz);
+		min = pa < min ? pa : min;
+		max = pa + msz > max ? pa + msz : max;
+	}
+	FUZZ_CHECK(min == lo && max == hi, "ELF range %#llx-%#llx, segments %#llx-%#llx",
+		   (unsigned long long)lo, (unsigned long long)hi, (unsigned long long)min,
+		   (unsigned long long)max);
+}
+
+/* An accepted a.out-kludge kernel: the file from header offset -
+ * (header_addr - load_addr) at load_addr, then zeros to bss_end_addr. */
+static void check_aout(const uint8_t *img, size_t len, const struct mb_header *h,
+		       const struct mb_boot *mb)
+{
+	uint64_t foff = h->offset - (h->header_addr - h->load_addr);
+	uint64_t size = h->load_end_addr ? h->load_end_addr - h->load_addr : len - foff;
+	uint64_t end = h->bss_end_addr ? h->bss_end_addr : h->load_addr + size;
+
+	FUZZ_CHECK(mb->kernel_lo == h->load_addr && mb->kernel_hi == end &&
+		   mb->entry == h->entry_addr, "a.out range");
+	FUZZ_CHECK(foff + size <= len && memcmp(gm.base + h->load_addr, img + foff, size) == 0,
+		   "a.out bytes");
+	for (uint64_t a = h->load_addr + size; a < end; a++)
+		FUZZ_CHECK(gm.base[a] == 0, "a.out bss byte %#llx", (unsigned long long)a);
+	allow(mb->kernel_lo, mb->kernel_hi);
+}
+
 static void check_err(int rc)
 {
 	FUZZ_CHECK(memchr(err, 0, sizeof(err)) != NULL, "err not terminated");
@@ -84,17 +138,22 @@ static bool overlap(uint64_t a, uint64_t b, uint64_t c, uint64_t d)
 	return a < d && c < b;
 }
 
-static void check_prepare(const struct mb_boot *mb, const char *cmdline,
-			  const struct mb_module_in *mods, int nmods)
+static void check_prepare(const struct mb_boot *mb, const uint8_t *img, size_t len,
+			  const char *cmdline, const struct mb_module_in *mods, int nmods)
 {
 	const uint8_t *info;
 	struct mbinfo_module mi[MAX_MODS];
 	uint64_t isize;
 
+	struct mb_header h;
+
 	FUZZ_CHECK(mb->kernel_lo <= mb->kernel_hi, "kernel range");
-	if (mb->kernel_hi > mb->kernel_lo)
-		allow(mb->kernel_lo, mb->kernel_hi);
 	FUZZ_CHECK(mb->kernel_hi <= gm.size, "kernel past RAM");
+	FUZZ_CHECK(mb_find_header(img, len, &h, NULL, 0) == 0, "loaded without a header");
+	if (h.flags & MB_FLAG_AOUT_KLUDGE)
+		check_aout(img, len, &h, mb);
+	else
+		check_elf_segments(img, mb->kernel_lo, mb->kernel_hi);
 	info = gmem_ptr(&gm, mb->info_gpa, MBI_INFO_SIZE);
 	FUZZ_CHECK(info != NULL, "info at %#x is not RAM", mb->info_gpa);
 	FUZZ_CHECK(le32(info + MBI_OFF_MODS_COUNT) == (uint32_t)nmods, "mods_count");
@@ -181,14 +240,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rc = mb_prepare(&gm, img, len, cmdline, mods, nmods, &mb, err, sizeof(err));
 		check_err(rc);
 		if (rc == 0)
-			check_prepare(&mb, cmdline, mods, nmods);
+			check_prepare(&mb, img, len, cmdline, mods, nmods);
 		break;
 	case 2:
 		rc = elf_load(&gm, img, len, &ei, err, sizeof(err));
 		check_err(rc);
 		if (rc == 0) {
 			FUZZ_CHECK(ei.lo <= ei.hi && ei.hi <= gm.size, "elf range");
-			allow(ei.lo, ei.hi);
+			check_elf_segments(img, ei.lo, ei.hi);
 		}
 		check_untouched("elf_load");
 		break;
