@@ -267,10 +267,50 @@ def ept():
         yield u8(cfg) + u64(0x0123456789abcdef) + b"".join(ops)	# seed of the lookups
 
 
+def bootinfo():
+    """sel (0 MB2, 1 MB1), u16 info address (% 64), then bootloader memory."""
+    def tag(t, body):
+        b = u32(t) + u32(8 + len(body)) + body
+        return b + bytes(-len(b) % 8)
+
+    def mb2(tags):
+        body = b"".join(tags) + tag(0, b"")
+        return u32(8 + len(body)) + u32(0) + body
+
+    rsdp = b"RSD PTR " + bytes(1) + b"VIREO " + bytes(1) + u32(0x9FC00)
+    mmap = u32(24) + u32(0) + u64(0) + u64(0x9FC00) + u32(1) + u32(0) + \
+        u64(0x100000) + u64(0x7F00000) + u32(1) + u32(0)
+    yield u8(0) + u16(0) + mb2([tag(1, b"/boot/vireo.elf loglevel=debug\0"),
+                                tag(2, b"GRUB 2.06\0"),
+                                tag(3, u32(0x200000) + u32(0x280000) + b"/g.elf name=a mem=8M\0"),
+                                tag(3, u32(0x300000) + u32(0x300000) + b"\0"),
+                                tag(6, mmap), tag(14, rsdp)])
+    yield u8(0) + u16(8) + bytes(8) + mb2([tag(15, rsdp + u32(36) + u64(0x9FC40) + bytes(4)),
+                                          tag(3, u32(0x400000) + u32(0x300000) + b"bad\0")])
+    # Multiboot v1: info at 0, strings and lists after it
+    info = bytearray(120)
+    info[0:4] = u32(0x1 | 0x4 | 0x8 | 0x40 | 0x200)
+    info[4:8] = u32(639)
+    info[8:12] = u32(130048)
+    info[16:20] = u32(200)
+    info[20:24] = u32(1)
+    info[24:28] = u32(240)
+    info[44:48] = u32(48)
+    info[48:52] = u32(280)
+    info[64:68] = u32(220)
+    mem = bytearray(info + bytes(400))
+    mem[200:215] = b"/boot/vireo.elf"
+    mem[220:225] = b"GRUB\0"
+    mem[240:256] = u32(0x200000) + u32(0x201000) + u32(260) + u32(0)
+    mem[260:272] = b"/g.elf name\0"
+    mem[280:328] = u32(20) + u64(0) + u64(0x9FC00) + u32(1) + u32(20) + u64(0x100000) + u64(0x1F00000) + u32(1)
+    yield u8(1) + u16(0) + bytes(mem)
+
+
 TARGETS = {
     "decode": decode, "emulate": emulate, "pagewalk": pagewalk, "multiboot": multiboot,
     "linux": linux, "cmdline": cmdline, "vmconfig": vmconfig, "acpi": acpi,
-    "ept": ept,
+    "ept": ept, "bootinfo": bootinfo,
 }
 
 
