@@ -7,7 +7,8 @@
  * ops: rAX/rSI/rDI/rCX), only the arithmetic flags, and moves RIP by the
  * length (wrapped to the mode) or, for an unfinished REP, not at all.
  * MOV/MOVZX/MOVSX/XCHG results and ALU results and flags are compared
- * with a model written here with 128-bit arithmetic.
+ * with a model written here with 128-bit arithmetic, string elements and
+ * rSI/rDI/rCX/RIP with the SDM's REP rules.
  * FUZZ-DEPS: arch/x86/emulate/decode.c arch/x86/emulate/emulate.c */
 #include "tests/fuzz/fuzz.h"
 #include "arch/x86/emulate/emulate.h"
@@ -208,6 +209,44 @@ static void check_result(const struct x86_insn *in, enum x86_cpu_mode mode,
 	}
 }
 
+/* One element of MOVS/STOS/LODS: what moves, and rSI/rDI/rCX/RIP after it
+ * at the address size (SDM Vol. 2 MOVS, STOS, LODS, REP). */
+static void check_string(const struct x86_insn *in, enum x86_cpu_mode mode,
+			 const struct x86_regs *old, const struct x86_regs *now,
+			 const struct bus *b)
+{
+	unsigned as = in->mem.addr_size, sz = in->opsize;
+	bool rep = in->rep || in->repne;
+	uint64_t am = mask(as), step = (old->rflags & X86_RFLAGS_DF) ? 0 - (uint64_t)sz : sz;
+	uint64_t ip_mask = mode == X86_MODE_LONG64 ? ~0ULL : mode == X86_MODE_PROT32 ? 0xffffffffULL : 0xffff;
+	uint64_t next = (old->rip + in->length) & ip_mask, rcx = old->gpr[GPR_RCX];
+	struct x86_insn r = { .reg = 0 };	/* a plain register write of 'as' bytes */
+
+	if (rep && (rcx & am) == 0) {
+		FUZZ_CHECK(b->n == 0 && now->rip == next &&
+			   memcmp(now->gpr, old->gpr, sizeof(now->gpr)) == 0, "rep with rCX 0");
+		return;
+	}
+	if (in->op == X86_OP_STOS)
+		FUZZ_CHECK(b->n == 1 && b->acc[0].write && b->acc[0].val == (old->gpr[GPR_RAX] & mask(sz)),
+			   "stos");
+	if (in->op == X86_OP_LODS)
+		FUZZ_CHECK(b->n == 1 && !b->acc[0].write &&
+			   now->gpr[GPR_RAX] == reg_after(old->gpr[GPR_RAX], &r, mode, sz, b->acc[0].val),
+			   "lods");
+	if (in->op == X86_OP_MOVS)
+		FUZZ_CHECK(b->n == 2 && !b->acc[0].write && b->acc[1].write &&
+			   b->acc[0].gpa == b->seg_base + (old->gpr[GPR_RSI] & am) &&
+			   b->acc[1].gpa == b->seg_base + (old->gpr[GPR_RDI] & am) &&
+			   b->acc[1].val == b->acc[0].val, "movs");
+	FUZZ_CHECK(now->gpr[GPR_RSI] == (in->op == X86_OP_STOS ? old->gpr[GPR_RSI] :
+		   reg_after(old->gpr[GPR_RSI], &r, mode, as, old->gpr[GPR_RSI] + step)), "rSI");
+	FUZZ_CHECK(now->gpr[GPR_RDI] == (in->op == X86_OP_LODS ? old->gpr[GPR_RDI] :
+		   reg_after(old->gpr[GPR_RDI], &r, mode, as, old->gpr[GPR_RDI] + step)), "rDI");
+	FUZZ_CHECK(now->gpr[GPR_RCX] == (rep ? reg_after(rcx, &r, mode, as, rcx - 1) : rcx), "rCX");
+	FUZZ_CHECK(now->rip == (rep && ((rcx - 1) & am) ? old->rip : next), "string RIP");
+}
+
 static void check_regs(const struct x86_insn *in, enum x86_cpu_mode mode,
 		       const struct x86_regs *old, const struct x86_regs *now)
 {
@@ -289,6 +328,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	check_regs(&insn, mode, &old, &regs);
-	check_result(&insn, mode, &old, &regs, &b);
+	if (is_string(insn.op))
+		check_string(&insn, mode, &old, &regs, &b);
+	else
+		check_result(&insn, mode, &old, &regs, &b);
 	return 0;
 }
