@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced by tests/guest/run.sh, which reads ARGS RC REQUIRE FORBID VIREO
 # Limits (issue 9), sourced by tests/guest/run.sh. A run with the maximum
 # numbers of VMs and vCPUs works; past each limit Vireo refuses the VM
 # with one line that names it and the limit, and the other VMs run; a VM
