@@ -13,6 +13,10 @@
 #   isoscan-high    one access each above 4 GiB (up to MAXPHYADDR), by read, write
 #                   and fetch, and code fetches from the windows below 4 GiB: each
 #                   VM is stopped with the address
+#   isoscan-high2   13 more such reads, at and around each power of two from 2^33 to
+#                   MAXPHYADDR (40 on Bochs' corei7_skylake_x; the addresses assume
+#                   at least that) and at the hypervisor's marker and host RAM top
+#                   + 4 GiB
 #   isodma-hc       the console-write hypercall refuses a buffer that leaves RAM,
 #                   the page tables or the address space, as a whole
 #   isodma-string   REP INS/OUTS over the end of RAM or into the VGA window stop
@@ -20,12 +24,12 @@
 #   isofpu          (not in the default list until fpu_restore is fixed, see
 #                   /tmp/lead/bugs.md) a VM that turns AVX on sees none of another
 #                   VM's YMM upper halves
-#   isoscan-x2apic  in x2APIC mode 0xFEE00000 shows nothing of another VM (whose
+#   isoscan-x2apic(-soft) in x2APIC mode 0xFEE00000 shows nothing of another VM (whose
 #                   vCPU wrote its marker there in x2APIC mode too) and keeps no
 #                   write (it failed while one APIC-access page was mapped into
 #                   every VM, fixed by 16067f9)
 SCENARIOS+=" isoscan isoscan-hole1 isoscan-hole2 isoscan-strict isoscan-high isodma-hc isodma-string
-	isoscan-x2apic"
+	isoscan-high2 isoscan-x2apic isoscan-x2apic-soft"
 
 # The hypervisor marker's address (arch/x86/boot/marker.c), for the scanner to
 # name as a GPA; the image must carry the string.
@@ -133,6 +137,20 @@ sc_isoscan-high() {
 		'VM p64g stopped: .*GPA 0x1000000000 ' 'VM p4g32m stopped: .*GPA 0x101fffff8 ')
 	FORBID+=('still alive after the (read|write)' 'PANIC')
 }
+sc_isoscan-high2() {
+	local hv a i=0
+	hv=$(iso_hvmark)
+	ARGS=()
+	REQUIRE=()
+	for a in 0x1fffffff8 0x200000000 0x400000000 0x800000000 0xffffffff8 0x1000000000 0x2000000000 \
+		0x4000000000 0x7ffffffff8 0xc000000000 0xfffffff000 $(printf '0x%x' $((0x100000000 + hv))) 0x110000000; do
+		i=$((i + 1))
+		iso_probe "q$i" "$a" read
+		REQUIRE+=("VM q$i stopped: vCPU 0: EPT violation: GPA $a above guest RAM \\(8 MiB\\)")
+	done
+	RC="126"
+	FORBID+=('still alive after the' 'PANIC')
+}
 sc_isodma-hc() {
 	single isoscan --append "role=dma op=hc"
 	REQUIRE+=('^<dma-ok-crosspage>$')
@@ -182,3 +200,4 @@ sc_isofpu() {
 		'^\[probe\] RESULT: PASS')
 	FORBID+=('^(\[[^]]*\] )?skip ')
 }
+sc_isoscan-x2apic-soft() { sc_isoscan-x2apic; ARGS+=(--hv-append apicv=0); REQUIRE+=("$APICV_OFF"); }
