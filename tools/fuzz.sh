@@ -44,8 +44,10 @@ for name in $(fuzz_targets); do
 		execs=$((execs + $(fuzz_execs "$log.run")))
 		[ "$rc" -eq 0 ] && break
 		crashes=$((crashes + 1))
-		# the reason, for the log reader: the first sanitizer or check line
-		grep -m1 -E 'ERROR: |runtime error:|FUZZ-CHECK' "$log.run" | sed "s/^/  $name: /"
+		# the reason: a failed check, UBSan's line or the sanitizer's summary
+		{ grep -m1 -E 'FUZZ-CHECK|runtime error:' "$log.run" ||
+		  grep -m1 -E '^SUMMARY: ' "$log.run" ||
+		  grep -m1 -E 'ERROR: ' "$log.run"; } | sed -e "s|$PWD/||g" -e "s/^/  $name: /"
 		[ "$crashes" -ge "$FUZZ_MAX_CRASHES" ] && break
 	done
 	rm -f "$log.run"
