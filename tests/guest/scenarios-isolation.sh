@@ -21,15 +21,15 @@
 #                   the page tables or the address space, as a whole
 #   isodma-string   REP INS/OUTS over the end of RAM or into the VGA window stop
 #                   the VM; an element across a page boundary uses both pages
-#   isofpu          (not in the default list until fpu_restore is fixed, see
-#                   /tmp/lead/bugs.md) a VM that turns AVX on sees none of another
-#                   VM's YMM upper halves
+#   isofpu          a VM that turns AVX on sees none of another VM's YMM upper
+#                   halves (it saw them all until 52a8862 restored every XSAVE
+#                   component on a vCPU switch)
 #   isoscan-x2apic(-soft) in x2APIC mode 0xFEE00000 shows nothing of another VM (whose
 #                   vCPU wrote its marker there in x2APIC mode too) and keeps no
 #                   write (it failed while one APIC-access page was mapped into
 #                   every VM, fixed by 16067f9)
 SCENARIOS+=" isoscan isoscan-hole1 isoscan-hole2 isoscan-strict isoscan-high isodma-hc isodma-string
-	isoscan-high2 isoscan-x2apic isoscan-x2apic-soft"
+	isoscan-high2 isoscan-x2apic isoscan-x2apic-soft isofpu"
 
 # The hypervisor marker's address (arch/x86/boot/marker.c), for the scanner to
 # name as a GPA; the image must carry the string.
