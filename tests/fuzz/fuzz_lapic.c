@@ -438,6 +438,10 @@ static void fire(bool exact)
 	if (!fires)
 		h.armed = l->timer_deadline;    /* a stale call changes nothing */
 	vlapic_timer_expired(&h.la);
+	/* An unmasked timer LVT with a legal vector lands in IRR. */
+	if (fires && !(e & APIC_LVT_MASKED) && (e & 0xFF) >= 16)
+		FUZZ_CHECK((h.page[(APIC_OFFSET_IRR0 >> 2) + (e & 0xFF) / 32 * 4] >>
+			    ((e & 0xFF) % 32)) & 1, "timer vector %#x not in IRR", e & 0xFF);
 	if (timer_mode() != APIC_LVT_TIMER_PERIODIC)
 		h.per_valid = false;
 	uint32_t picr = REGW(APIC_OFFSET_TIMER_ICR);

@@ -282,10 +282,18 @@ static void check_state(void)
 
 static void fire(bool exact)
 {
+	uint64_t dl = h.armed;
+
 	if (exact && h.armed > h.now)
 		h.now = h.armed;
 	h.armed = 0;
 	rtc_timer_expired(&h.rtc);
+	/* A timer is armed only for an enabled interrupt that is still to
+	 * come: at its deadline, IRQF rises. */
+	if (dl != 0 && h.now >= dl)
+		FUZZ_CHECK(h.line, "deadline %llu passed without IRQ8 (A %#x B %#x C %#x)",
+			   (unsigned long long)dl, h.rtc.cmos[RTC_REG_A],
+			   h.rtc.cmos[RTC_REG_B], h.rtc.cmos[RTC_REG_C]);
 }
 
 static void advance(uint64_t dt)
