@@ -10,7 +10,7 @@
 # written here, tools/mkiso.sh --root, ./vireo boot-iso. The scenario's
 # VIREO is a small script in $D that does that (run_one calls it as
 # `VIREO run --timeout T`, in a subshell of its own).
-SCENARIOS+=" limits-max limits-hv limits-line limits-oom limits-late"
+SCENARIOS+=" limits-max limits-maxmem limits-hv limits-line limits-oom limits-late"
 
 # hand_iso_begin HV-ARGS...: a grub.cfg with Vireo's own line.
 hand_iso_begin() {
@@ -56,6 +56,16 @@ sc_limits-max() {
 	for i in $(seq 0 14); do
 		REQUIRE+=("vireo: VM h$i: multiboot, 4 MiB, 8 vCPUs" "^\\[h$i\\] goodbye\$" "^vireo:   h$i +exit hypercall")
 	done
+	FORBID+=('BUG' 'refused:')
+}
+
+# The largest VM ./vireo lets Bochs hold: 1919 MiB (+ 1 MiB of files + 128
+# MiB for Vireo = the 2048 MiB Bochs emulates); the guest sees all of it.
+sc_limits-maxmem() {
+	ARGS=(--loglevel debug --kernel "$G/hello.elf" -m 1919M --name big)
+	RC="0"
+	REQUIRE=('vireo: VM big: multiboot, 1919 MiB' 'RAM ends at 0x77f00000\)' '^goodbye$'
+		'vireo: host memory: all [0-9]+ KiB free again' '^vireo: result 0$')
 	FORBID+=('BUG' 'refused:')
 }
 
