@@ -26,7 +26,8 @@
  * role=probe addr=GPA [op=read|write|fetch]: one access at GPA through a
  *   1 GiB page (4 KiB without them); above 4 GiB the VM must be stopped.
  * role=dma op=NAME: string I/O and hypercall buffers (isoscan_dma.c).
- * role=fpu-secret|fpu-probe: AVX register state across VMs (isoscan_fpu.c). */
+ * role=fpu-secret|fpu-probe|cr2-fault|cr2-probe: register state across VMs
+ *   (isoscan_fpu.c). */
 #include "isoscan.h"
 
 extern char __bss_end[];
@@ -448,7 +449,7 @@ void test_main(void)
 		role_probe();
 	else if (!strcmp(role, "dma"))
 		iso_dma(op, ram_end);
-	else if (!strncmp(role, "fpu-", 4))
+	else if (!strncmp(role, "fpu-", 4) || !strncmp(role, "cr2-", 4))
 		iso_fpu(role, (unsigned)cmdline_u64("rounds", 20));
 	else
 		role_scan();

@@ -1,5 +1,6 @@
 /* Register state across VMs: the upper halves of the YMM registers (AVX
- * state, XSAVE component 2) of one VM must never show in another.
+ * state, XSAVE component 2) of one VM must never show in another, nor
+ * the address of its last page fault (CR2, which no VMCS field holds).
  *
  * role=fpu-secret: turns AVX on (CR4.OSXSAVE, XCR0 = x87|SSE|AVX), loads
  *   a pattern into every YMM register, and keeps it there while it makes
@@ -7,7 +8,11 @@
  * role=fpu-probe: runs with XCR0 = x87|SSE (AVX off, as a kernel that
  *   has not turned it on yet), lets the other VM run, then turns AVX on
  *   and reads the YMM upper halves: they are its own (zero, AVX was never
- *   used here), not the other VM's pattern. Repeated rounds=N times. */
+ *   used here), not the other VM's pattern. Repeated rounds=N times.
+ * role=cr2-fault: takes a #PF at CR2_SECRET again and again (resumed by
+ *   its exception table), making exits in between, for rounds=N rounds.
+ * role=cr2-probe: never faults; reads CR2 while the other VM runs: it
+ *   must stay this VM's own (0), never the other VM's fault address. */
 #include "isoscan.h"
 
 #define CR4_OSXSAVE (1UL << 18)
@@ -53,10 +58,45 @@ static unsigned secret_uppers(void)
 	return n;
 }
 
+#define CR2_SECRET 0x00007f5ec7e7d000ULL   /* not mapped: #PF */
+
+static void cr2_fault(unsigned rounds)
+{
+	unsigned long before = exc_count;
+	uint64_t v = 0;
+
+	for (unsigned r = 0; r < rounds; r++) {
+		__asm__ volatile("1: mov (%1), %0\n2:\n" EXTABLE(1b, 2b) : "+r"(v) : "r"(CR2_SECRET) : "memory");
+		for (unsigned i = 0; i < 200; i++)
+			cpuid(0, 0, NULL, NULL, NULL, NULL);   /* exits */
+	}
+	check_eq(exc_count - before, rounds, "cr2-faults-taken");
+}
+
+static void cr2_probe(unsigned rounds)
+{
+	unsigned seen = 0;
+
+	for (unsigned r = 0; r < rounds; r++) {
+		delay_tsc(2000000);     /* the other VM runs meanwhile */
+		seen += read_cr2() == CR2_SECRET;
+	}
+	printf("cr2: %u of %u reads saw another VM's fault address\n", seen, rounds);
+	check(!seen, "cr2-not-shared");
+}
+
 void iso_fpu(const char *role, unsigned rounds)
 {
 	unsigned seen = 0, leaked_rounds = 0;
 
+	if (!strcmp(role, "cr2-fault")) {
+		cr2_fault(rounds);
+		return;
+	}
+	if (!strcmp(role, "cr2-probe")) {
+		cr2_probe(rounds);
+		return;
+	}
 	if (!avx_on_cpu()) {
 		skip("fpu-ymm-not-shared", "no AVX");
 		return;
