@@ -15,14 +15,16 @@
  *      ROM pages drop a write;
  *   4. accesses that straddle RAM and a window: the RAM part is RAM's;
  *   5. a page beyond MAXPHYADDR: #PF with RSVD, from the CPU;
- *   6. x2apic=1: in x2APIC mode the xAPIC page 0xFEE00000 is no device any
- *      more: no marker there, and a write does not stick;
+ *   6. x2apic=1 (apicoff=1): in x2APIC mode (with the APIC off) the xAPIC
+ *      page 0xFEE00000 is no device any more: no marker there, and a write
+ *      does not stick;
  *   7. the canary intact.
  *   strict=1 (a VM with strict-mmio): stops at step 3, on the first
  *   unclaimed address (RAM end): the scenario checks the reason.
  * role=fill: the sibling. Fills its free RAM with the sibling marker (with
- *   x2apic=1 also the x2APIC-mode 0xFEE00000 page), stays alive hold=TICKS
- *   (TSC deadline, halted), checks the marker is intact, passes.
+ *   x2apic=1 or apicoff=1 also the 0xFEE00000 page in that mode), stays
+ *   alive hold=TICKS (TSC deadline, halted; not with apicoff=1), checks the
+ *   marker is intact, passes.
  * role=probe addr=GPA [op=read|write|fetch]: one access at GPA through a
  *   1 GiB page (4 KiB without them); above 4 GiB the VM must be stopped.
  * role=dma op=NAME: string I/O and hypercall buffers (isoscan_dma.c).
@@ -277,21 +279,34 @@ static void beyond_maxphyaddr(unsigned maxphy)
 	      "beyond-maxphyaddr-pf-rsvd");
 }
 
-/* x2APIC mode: the MMIO interface is gone (SDM 11.12.2); 0xFEE00000 must
- * not become memory that stays written or that shows another VM's data. */
-static void x2apic_page(void)
+/* Leave xAPIC mode: to x2APIC mode (mode 1), or turn the APIC off in
+ * IA32_APIC_BASE (mode 2). 0 if the CPU cannot. */
+static int leave_xapic(unsigned mode)
 {
-	struct iso_hits h = { 0, 0, ~0ULL, ~0ULL };
+	if (mode == 1)
+		return x2apic_enable();
+	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) & ~(1ULL << 11));    /* EN */
+	return 1;
+}
 
-	if (!x2apic_enable()) {
-		skip("x2apic-page", "no x2APIC");
+/* Out of xAPIC mode (x2APIC, SDM 11.12.2, or the APIC off, 11.4.3) the MMIO
+ * interface is gone: 0xFEE00000 must not become memory that stays written
+ * or that shows another VM's data. */
+static void apic_page_gone(unsigned mode)
+{
+	const char *name = mode == 1 ? "x2apic-page" : "apic-off-page";
+	struct iso_hits h = { 0, 0, ~0ULL, ~0ULL };
+	char n[64];
+
+	if (!leave_xapic(mode)) {
+		skip(name, "no x2APIC");
 		return;
 	}
 	iso_scan_markers(LAPIC, LAPIC + PAGE, &h);
-	report_hits("x2apic-page", &h);
+	report_hits(name, &h);
 	*(volatile uint64_t *)(uintptr_t)(LAPIC + 0x800) = 0x0123456789abcdefULL;
-	check(*(volatile uint64_t *)(uintptr_t)(LAPIC + 0x800) != 0x0123456789abcdefULL,
-	      "x2apic-page-write-does-not-stick");
+	snprintf(n, sizeof(n), "%s-write-does-not-stick", name);
+	check(*(volatile uint64_t *)(uintptr_t)(LAPIC + 0x800) != 0x0123456789abcdefULL, n);
 }
 
 static void scan_ram(uint64_t hvmark)
@@ -316,7 +331,8 @@ static void role_scan(void)
 	uint64_t dense = cmdline_u64("dense", GiB1);
 	uint64_t hvmark = cmdline_u64("hvmark", 0);
 	uint64_t wait = cmdline_u64("wait", 0);
-	bool strict = cmdline_u64("strict", 0), x2 = cmdline_u64("x2apic", 0);
+	bool strict = cmdline_u64("strict", 0);
+	unsigned apic_gone = cmdline_u64("x2apic", 0) ? 1 : cmdline_u64("apicoff", 0) ? 2 : 0;
 	uint64_t dense_lo = cmdline_u64("from", ram_end);
 	uint64_t dense_hi = cmdline_u64("to", ram_end + dense < IOAPIC ? ram_end + dense : IOAPIC);
 	uint64_t first = 0;
@@ -340,8 +356,8 @@ static void role_scan(void)
 	scan_unclaimed("below-4g-per-2m", ram_end, IOAPIC, MiB2, dense_lo, dense_hi);
 	scan_top();
 	beyond_maxphyaddr(maxphy);
-	if (x2)
-		x2apic_page();
+	if (apic_gone)
+		apic_page_gone(apic_gone);
 	uint64_t bad = canary_bad(LOW_CANARY_LO, LOW_CANARY_HI, &first) + canary_bad(free_lo, ram_end, &first);
 	if (bad)
 		printf("canary: %llu words changed, first at 0x%llx\n", (unsigned long long)bad,
@@ -373,13 +389,14 @@ static void sib_fill(uint64_t lo, uint64_t hi)
 static void role_fill(void)
 {
 	uint64_t hold = cmdline_u64("hold", 0);
-	bool x2 = cmdline_u64("x2apic", 0);    /* read before the fill covers it */
+	/* read before the fill covers the command line */
+	unsigned apic_gone = cmdline_u64("x2apic", 0) ? 1 : cmdline_u64("apicoff", 0) ? 2 : 0;
 	struct iso_hits h = { 0, 0, ~0ULL, ~0ULL };
 	uint64_t want;
 
 	sib_fill(LOW_CANARY_LO, LOW_CANARY_HI);
 	sib_fill(free_lo, ram_end);
-	if (x2 && x2apic_enable())
+	if (apic_gone && leave_xapic(apic_gone))
 		sib_fill(LAPIC, LAPIC + PAGE);
 	want = (LOW_CANARY_HI - LOW_CANARY_LO + ram_end - free_lo) / 16;
 	printf("sibling: RAM filled with the marker (%llu copies)\n", (unsigned long long)want);

@@ -24,6 +24,7 @@
 #   isofpu          a VM that turns AVX on sees none of another VM's YMM upper
 #                   halves (it saw them all until 52a8862 restored every XSAVE
 #                   component on a vCPU switch)
+#   isoscan-apicoff the same with the local APIC turned off in IA32_APIC_BASE
 #   isocr2          (not in the default list until CR2 is switched with the vCPU,
 #                   see /tmp/lead/bugs.md) a VM never reads another VM's CR2
 #   isoscan-x2apic(-soft) in x2APIC mode 0xFEE00000 shows nothing of another VM (whose
@@ -31,7 +32,7 @@
 #                   write (it failed while one APIC-access page was mapped into
 #                   every VM, fixed by 16067f9)
 SCENARIOS+=" isoscan isoscan-hole1 isoscan-hole2 isoscan-strict isoscan-high isodma-hc isodma-string
-	isoscan-high2 isoscan-x2apic isoscan-x2apic-soft isofpu"
+	isoscan-high2 isoscan-x2apic isoscan-x2apic-soft isoscan-apicoff isofpu"
 
 # The hypervisor marker's address (arch/x86/boot/marker.c), for the scanner to
 # name as a GPA; the image must carry the string.
@@ -184,15 +185,18 @@ sc_isodma-string() {
 		insd-pagecross-rdi-advanced
 	FORBID+=('still alive after REP' 'PANIC')
 }
-sc_isoscan-x2apic() {
-	vm_file "$D/sib.vm" name=sib "kernel=$G/isoscan.elf" memory=16M cpus=1 "cmdline=role=fill x2apic=1"
+sc_isoscan-x2apic() { # sc_isoscan-x2apic [x2apic|apicoff]
+	local m=${1:-x2apic} p=x2apic-page
+	[ "$m" = x2apic ] || p=apic-off-page
+	vm_file "$D/sib.vm" name=sib "kernel=$G/isoscan.elf" memory=16M cpus=1 "cmdline=role=fill $m=1"
 	vm_file "$D/scan.vm" name=scan "kernel=$G/isoscan.elf" memory=32M cpus=1 \
-		"cmdline=role=scan x2apic=1 dense=0x1000000 wait=20000000"
+		"cmdline=role=scan $m=1 dense=0x1000000 wait=20000000"
 	ARGS=(--vm "$D/sib.vm" --vm "$D/scan.vm")
 	RC="0"
-	REQUIRE=('^\[scan\] ok x2apic-page-no-marker' '^\[scan\] ok x2apic-page-write-does-not-stick'
+	REQUIRE=("^\\[scan\\] ok $p-no-marker" "^\\[scan\\] ok $p-write-does-not-stick"
 		'^\[scan\] RESULT: PASS' '^\[sib\] RESULT: PASS')
 }
+sc_isoscan-apicoff() { sc_isoscan-x2apic apicoff; }
 sc_isofpu() {
 	vm_file "$D/sec.vm" name=sec "kernel=$G/isoscan.elf" memory=16M cpus=1 "cmdline=role=fpu-secret rounds=200"
 	vm_file "$D/probe.vm" name=probe "kernel=$G/isoscan.elf" memory=16M cpus=1 "cmdline=role=fpu-probe rounds=20"
