@@ -77,6 +77,7 @@ static struct boot_module *add_mod(struct parse_state *ps, uint64_t start,
 	struct boot_info *bi = ps->out;
 	struct boot_module *m;
 
+	bi->mods_listed++;
 	if (bi->nmods == BOOT_MAX_MODS) {
 		ps->too_many_mods = true;
 		return NULL;
@@ -158,6 +159,18 @@ static int mod_string_result(struct parse_state *ps, struct boot_module *m, int 
 	return 0;
 }
 
+/* The same for the hypervisor's command line: dropped (defaults apply),
+ * the reason kept for kmain to print. */
+static int cmdline_result(struct parse_state *ps, int rc)
+{
+	if (rc != -2)
+		return rc;
+	snprintf(ps->out->cmdline_refused, sizeof(ps->out->cmdline_refused), "%s", ps->err);
+	ps->out->cmdline[0] = '\0';
+	ps->err[0] = '\0';
+	return 0;
+}
+
 /* ---- Multiboot2 ---- */
 
 static int mb2_mmap(struct parse_state *ps, const uint8_t *t, uint32_t size)
@@ -211,8 +224,8 @@ static int mb2_tag(struct parse_state *ps, const uint8_t *t, uint32_t type,
 
 	switch (type) {
 	case MB2_TAG_CMDLINE:
-		return copy_bounded(ps, "Multiboot2 command line", bi->cmdline,
-				    sizeof(bi->cmdline), t + 8, size - 8, false);
+		return cmdline_result(ps, copy_bounded(ps, "Multiboot2 command line", bi->cmdline,
+						       sizeof(bi->cmdline), t + 8, size - 8, false));
 	case MB2_TAG_LOADER:
 		return copy_bounded(ps, "Multiboot2 loader name", bi->loader,
 				    sizeof(bi->loader), t + 8, size - 8, true);
@@ -302,6 +315,7 @@ static int mb1_mods(struct parse_state *ps, uint32_t count, uint32_t addr)
 		return 0;
 	if (count > BOOT_MAX_MODS) {
 		ps->too_many_mods = true;
+		ps->out->mods_listed = count - BOOT_MAX_MODS;  /* add_mod counts the rest */
 		count = BOOT_MAX_MODS;
 	}
 	p = ps->map(ps->ctx, addr, (size_t)count * 16);
@@ -363,8 +377,8 @@ static int parse_mb1(struct parse_state *ps, uint64_t phys)
 	}
 	flags = rd32(p);
 	if ((flags & MB1_FLAG_CMDLINE) &&
-	    copy_phys_str(ps, "Multiboot command line", ps->out->cmdline,
-			  sizeof(ps->out->cmdline), rd32(p + 16), false) < 0)
+	    cmdline_result(ps, copy_phys_str(ps, "Multiboot command line", ps->out->cmdline,
+					     sizeof(ps->out->cmdline), rd32(p + 16), false)) < 0)
 		return -1;
 	if ((flags & MB1_FLAG_MODS) &&
 	    mb1_mods(ps, rd32(p + 20), rd32(p + 24)) < 0)
@@ -412,10 +426,15 @@ int bootinfo_parse(uint32_t magic, uint64_t info_phys, bootinfo_map_fn map,
 	}
 	if (rc < 0)
 		return -1;
-	if (ps.too_many_mem || ps.too_many_mods) {
-		seterr(&ps, "boot info lists more than %d %s; the rest are "
-		       "ignored", ps.too_many_mem ? BOOT_MAX_MEM : BOOT_MAX_MODS,
-		       ps.too_many_mem ? "memory ranges" : "modules");
+	if (ps.too_many_mods) {
+		seterr(&ps, "boot info lists %u modules, more than %d; modules %d-%u are "
+		       "ignored", out->mods_listed, BOOT_MAX_MODS, BOOT_MAX_MODS,
+		       out->mods_listed - 1);
+		return -1;
+	}
+	if (ps.too_many_mem) {
+		seterr(&ps, "boot info lists more than %d memory ranges; the rest are "
+		       "ignored", BOOT_MAX_MEM);
 		return -1;
 	}
 	return 0;

@@ -31,11 +31,13 @@ struct boot_module {
 
 struct boot_info {
 	char cmdline[BOOT_STRING_MAX];
+	char cmdline_refused[96];	/* why the command line was dropped, or "" */
 	char loader[64];
 	struct boot_mem_range mem[BOOT_MAX_MEM];
 	int nmem;
 	struct boot_module mods[BOOT_MAX_MODS];
 	int nmods;
+	unsigned mods_listed;		/* modules the loader listed (> nmods: dropped) */
 	uint64_t rsdp_copy_phys;	/* the bootloader's RSDP copy, 0 if none */
 	uint8_t rsdp[36];		/* that copy: 20 bytes (v1) or 36 (v2+) */
 	bool has_rsdp;
@@ -49,7 +51,8 @@ typedef const void *(*bootinfo_map_fn)(void *ctx, uint64_t phys, size_t len);
  * a string too long for its field, or more than BOOT_MAX_MEM ranges /
  * BOOT_MAX_MODS modules (what fit is still filled in). A module whose
  * string is too long is kept with an empty string and the reason in
- * 'refused'; that alone is not an error. */
+ * 'refused', a command line too long is dropped with the reason in
+ * 'cmdline_refused'; neither alone is an error. */
 int bootinfo_parse(uint32_t magic, uint64_t info_phys, bootinfo_map_fn map,
 		   void *ctx, struct boot_info *out, char *err, size_t errlen);
 

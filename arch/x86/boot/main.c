@@ -42,13 +42,48 @@ static uint64_t highest_ram(const struct boot_info *bi)
 	return top;
 }
 
-static void setup_memory(const struct boot_info *bi)
+static bool in_available_ram(const struct boot_info *bi, uint64_t start, uint64_t end)
+{
+	for (int i = 0; i < bi->nmem; i++)
+		if (bi->mem[i].type == BOOT_MEM_AVAILABLE && start >= bi->mem[i].base &&
+		    end <= bi->mem[i].base + bi->mem[i].len)
+			return true;
+	return false;
+}
+
+/* A module whose bytes are Vireo's own, firmware's, or not RAM Vireo maps
+ * is refused by name (launch prints why) instead of read: GRUB never
+ * places one so, a hand-made loader might. */
+static void check_modules(struct boot_info *bi)
+{
+	uint64_t lo = (uint64_t)(uintptr_t)__image_start, hi = (uint64_t)(uintptr_t)__image_end;
+
+	for (int i = 0; i < bi->nmods; i++) {
+		struct boot_module *m = &bi->mods[i];
+		const char *why = NULL;
+
+		if (m->refused[0])
+			continue;
+		if (m->start < hi && m->end > lo)
+			why = "overlap Vireo's own image";
+		else if (m->start < MiB(1))
+			why = "lie in the first MiB (firmware)";
+		else if (!in_available_ram(bi, m->start, m->end) || m->end > paging_mapped_end())
+			why = "are not in RAM the memory map offers";
+		if (why)
+			snprintf(m->refused, sizeof(m->refused), "its bytes 0x%llx-0x%llx %s",
+				 (unsigned long long)m->start, (unsigned long long)m->end, why);
+	}
+}
+
+static void setup_memory(struct boot_info *bi)
 {
 	uint64_t top = highest_ram(bi);
 
 	if (paging_init(top))
 		printk(LOG_WARN, "vireo: RAM above 0x%llx is not mapped and not used\n",
 		       (unsigned long long)paging_mapped_end());
+	check_modules(bi);
 	pmm_init(&pmm);
 	for (int i = 0; i < bi->nmem; i++)
 		if (bi->mem[i].type == BOOT_MEM_AVAILABLE)
@@ -104,6 +139,9 @@ void kmain(uint32_t magic, uint32_t info)
 	}
 	if (boot_info.has_rsdp)
 		acpi_set_rsdp(boot_info.rsdp);
+	if (boot_info.cmdline_refused[0])
+		printk(LOG_ERR, "vireo: command line refused: %s; running with the default "
+		       "options\n", boot_info.cmdline_refused);
 	if (hvopts_parse(boot_info.cmdline, &opts, err, sizeof(err)))
 		printk(LOG_WARN, "vireo: command line: %s\n", err);
 	console_set_loglevel(opts.loglevel);
