@@ -237,6 +237,7 @@ static void fpu_save(struct vmx_vcpu *x)
 	for (int i = 0; i < 4; i++)
 		x->dr[i] = read_dr(i);
 	x->dr[4] = read_dr(6);
+	x->cr2 = read_cr2();
 }
 
 static void fpu_restore(struct vmx_vcpu *x)
@@ -257,10 +258,12 @@ static void fpu_restore(struct vmx_vcpu *x)
 	for (int i = 0; i < 4; i++)
 		write_dr(i, x->dr[i]);
 	write_dr(6, x->dr[4]);
+	write_cr2(x->cr2);
 }
 
 /* The host never uses FPU/SSE registers (built with -mno-sse) or debug
- * registers, and the MSRs above are not switched by the VMCS (DR7 is):
+ * registers and never faults (CR2), and the MSRs above are not switched
+ * by the VMCS (DR7 is):
  * only a change of vCPU needs them saved and restored, never a plain
  * exit. */
 static void switch_to(struct vcpu *v)

@@ -87,6 +87,7 @@ struct vmx_vcpu {
 	 * saved and restored when another vCPU takes the CPU. */
 	uint64_t star, lstar, cstar, fmask, kernel_gs_base, tsc_aux;
 	uint64_t dr[5];               /* DR0-DR3, DR6 (DR7 is in the VMCS) */
+	uint64_t cr2;                 /* no VMCS field holds CR2 (SDM 27.3) */
 	uint64_t pat, mtrr_def_type, misc_enable;
 	/* Exit information, read once per exit. */
 	uint32_t exit_reason;
