@@ -258,6 +258,21 @@ static void test_mb2_too_many(void **state)
 	assert_int_equal(bi.nmem, 64);
 }
 
+/* total_size 20 with one 10-byte tag: the next aligned offset (24) is past
+ * the end; the walk must stop there, not read on (found by fuzz_bootinfo). */
+static void test_mb2_tag_near_end(void **state)
+{
+	(void)state;
+	memset(mem, 0xee, 64);
+	put_le32(mem, 20);
+	put_le32(mem + 4, 0);
+	put_le32(mem + 8, 1);
+	put_le32(mem + 12, 10);
+	memcpy(mem + 16, "x", 2);
+	assert_int_equal(parse(0x36d76289, PBASE), -1);
+	assert_string_equal(err, "Multiboot2 info has no end tag within total_size 20");
+}
+
 /* A module string too long to read refuses that module only: the walk
  * goes on to the next module and the memory map. */
 static void test_mb2_long_module_string(void **state)
@@ -469,6 +484,7 @@ int main(void)
 		cmocka_unit_test_setup(test_mb2_errors, setup),
 		cmocka_unit_test_setup(test_mb2_too_many, setup),
 		cmocka_unit_test_setup(test_mb2_long_module_string, setup),
+		cmocka_unit_test_setup(test_mb2_tag_near_end, setup),
 		cmocka_unit_test_setup(test_mb1_full, setup),
 		cmocka_unit_test_setup(test_mb1_minimal, setup),
 		cmocka_unit_test_setup(test_mb1_errors, setup),

@@ -285,7 +285,10 @@ static int parse_mb2(struct parse_state *ps, uint64_t phys)
 		       "readable", (unsigned long long)phys, total);
 		return -1;
 	}
-	for (off = 8; total - off >= 8; off = ALIGN_UP(off + rd32(base + off + 4), 8u)) {
+	/* A tag may end within 7 bytes of total_size: the aligned next offset
+	 * can then pass it, so compare before subtracting (found by fuzzing). */
+	for (off = 8; off <= total && total - off >= 8;
+	     off = ALIGN_UP(off + rd32(base + off + 4), 8u)) {
 		uint32_t type = rd32(base + off), size = rd32(base + off + 4);
 
 		if (size < 8 || size > total - off) {
