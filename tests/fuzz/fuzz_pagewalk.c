@@ -206,6 +206,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		 ((modes & 16) ? 1ULL << 20 : 0) | ((modes & 0x80) && (modes & 0x40) ? 1ULL << 12 : 0);
 	pg.efer = ((modes & 32) ? 1ULL << 10 : 0) | ((modes & 64) ? 1ULL << 11 : 0);
 	pg.cr3 = fuzz_u16(&in) & (MEM_SIZE - 1);
+	pg.maxphyaddr = 0;   /* MAXPHYADDR checks: test_pagewalk.c (the reference has none) */
 	la = fuzz_u64(&in);
 	n = fuzz_u8(&in);
 	copy_access = fuzz_u8(&in) & (X86_ACC_WRITE | X86_ACC_USER | X86_ACC_FETCH);

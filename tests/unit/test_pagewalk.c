@@ -95,7 +95,7 @@ static void test_paging_off(void **state)
 
 static void test_32bit(void **state)
 {
-	struct x86_paging pg = { CR0_PG, 0x1000, 0, 0 };
+	struct x86_paging pg = { CR0_PG, 0x1000, 0, 0, 0 };
 
 	(void)state;
 	e32(0x1000, 1, 0x2000 | P | RW | US);		/* 0x00400000 */
@@ -130,7 +130,7 @@ static void test_32bit(void **state)
 
 static void test_pae(void **state)
 {
-	struct x86_paging pg = { CR0_PG | CR0_WP, 0x1020, CR4_PAE, 0 };
+	struct x86_paging pg = { CR0_PG | CR0_WP, 0x1020, CR4_PAE, 0, 0 };
 
 	(void)state;
 	e64(0x1020, 1, 0x2000 | P);			/* 0x40000000 */
@@ -178,7 +178,7 @@ static void build_long(void)
 static void test_long(void **state)
 {
 	struct x86_paging pg = { CR0_PG | CR0_WP, 0x1000, CR4_PAE,
-				 EFER_LME | EFER_LMA | EFER_NXE };
+				 EFER_LME | EFER_LMA | EFER_NXE, 0 };
 
 	(void)state;
 	build_long();
@@ -213,6 +213,12 @@ static void test_long(void **state)
 	/* without NXE, XD is a reserved bit */
 	pg.efer &= ~EFER_NXE;
 	expect_fail(&pg, 0x8000000000ULL, 0, X86_WALK_ERSVD);
+	/* address bits at or above MAXPHYADDR are reserved */
+	pg.efer |= EFER_NXE;
+	pg.maxphyaddr = 24;
+	expect_fail(&pg, 0x40123456, 0, X86_WALK_ERSVD);	/* 1 GiB page at 2^30 */
+	expect(&pg, 0x201234, 0, 0xa01234);
+	pg.maxphyaddr = 0;
 	pg.cr4 |= CR4_LA57;
 	expect_fail(&pg, 0x1000, 0, X86_WALK_EUNSUP);
 	/* table read failure */
@@ -224,7 +230,7 @@ static void test_long(void **state)
 static void test_copy(void **state)
 {
 	struct x86_paging pg = { CR0_PG | CR0_WP, 0x1000, CR4_PAE,
-				 EFER_LME | EFER_LMA | EFER_NXE };
+				 EFER_LME | EFER_LMA | EFER_NXE, 0 };
 	uint8_t buf[16];
 
 	(void)state;
@@ -257,7 +263,7 @@ static void test_copy(void **state)
 static void test_copy_wrap(void **state)
 {
 	struct x86_paging pg = { CR0_PG | CR0_WP, 0x1000, CR4_PAE,
-				 EFER_LME | EFER_LMA | EFER_NXE };
+				 EFER_LME | EFER_LMA | EFER_NXE, 0 };
 	uint8_t buf[32];
 
 	(void)state;
@@ -274,13 +280,13 @@ static void test_copy_wrap(void **state)
 			 X86_WALK_EWRAP);
 	assert_int_equal(x86_copy_from_guest(&pg, 0xffffffffffffffffULL, buf, 1, rd, NULL), 0);
 	/* paging off: 32 bits of linear address space */
-	pg = (struct x86_paging){ 0, 0, 0, 0 };
+	pg = (struct x86_paging){ 0, 0, 0, 0, 0 };
 	assert_int_equal(x86_copy_from_guest(&pg, 0xfffffff0ULL, buf, 32, rd, NULL),
 			 X86_WALK_EWRAP);
 	assert_int_equal(x86_copy_from_guest(&pg, 0x100000000ULL, buf, 1, rd, NULL),
 			 X86_WALK_EWRAP);
 	/* 32-bit paging: the same 4 GiB */
-	pg = (struct x86_paging){ CR0_PG, 0x1000, 0, 0 };
+	pg = (struct x86_paging){ CR0_PG, 0x1000, 0, 0, 0 };
 	assert_int_equal(x86_copy_from_guest(&pg, 0xfffffffcULL, buf, 8, rd, NULL),
 			 X86_WALK_EWRAP);
 	assert_int_equal(x86_copy_from_guest(&pg, 0, NULL, 4, rd, NULL), X86_WALK_EINVAL);

@@ -110,6 +110,14 @@ static uint64_t large_rsvd(unsigned level)
 	return level == 2 ? 0x1fe000ULL : 0x3fffe000ULL;
 }
 
+/* Address bits from MAXPHYADDR up to 51 (SDM Vol. 3 4.4.1, 4.5.1). */
+static uint64_t addr_rsvd(const struct x86_paging *pg)
+{
+	if (pg->maxphyaddr == 0 || pg->maxphyaddr >= 52)
+		return 0;
+	return ((1ULL << 52) - 1) & ~((1ULL << pg->maxphyaddr) - 1);
+}
+
 /* 9-bit-per-level walk with 8-byte entries from 'table' at level 'top'
  * down to 1 (PAE uses top=2, 4-level uses top=4). */
 static int walk64(const struct x86_paging *pg, uint64_t la, uint64_t table,
@@ -128,7 +136,7 @@ static int walk64(const struct x86_paging *pg, uint64_t la, uint64_t table,
 			return rc;
 		if (!(e & PTE_P))
 			return X86_WALK_ENOTPRESENT;
-		if ((e & PTE_XD) && !nxe)
+		if (((e & PTE_XD) && !nxe) || (e & addr_rsvd(pg)))
 			return X86_WALK_ERSVD;
 		if ((e & PTE_PS) && level == 4)
 			return X86_WALK_ERSVD;
@@ -161,7 +169,7 @@ static int walk_pae(const struct x86_paging *pg, uint32_t la,
 		return rc;
 	if (!(pdpte & PTE_P))
 		return X86_WALK_ENOTPRESENT;
-	if (pdpte & PDPTE_PAE_RSVD)
+	if ((pdpte & PDPTE_PAE_RSVD) || (pdpte & addr_rsvd(pg)))
 		return X86_WALK_ERSVD;
 	return walk64(pg, la, pdpte & PTE_ADDR, 2, rd, ctx, r, gpa);
 }

@@ -5,16 +5,19 @@
  * (PSE-36 high bits included), PAE with 2 MiB pages, 4-level IA-32e paging
  * with 2 MiB / 1 GiB pages. Honours R/W with CR0.WP, U/S, NX (EFER.NXE) and
  * SMEP. Not modelled: 5-level paging (CR4.LA57, rejected), SMAP, protection
- * keys, MAXPHYADDR reserved-bit checks, Accessed/Dirty bit updates, and the
+ * keys, Accessed/Dirty bit updates, and the
  * PDPTE register cache (PAE PDPTEs are read from memory on every walk). */
 #ifndef VIREO_ARCH_X86_EMULATE_PAGEWALK_H
 #define VIREO_ARCH_X86_EMULATE_PAGEWALK_H
 
 #include "lib/libc.h"
 
-/* Guest control state; efer is the guest IA32_EFER (LMA selects 4-level). */
+/* Guest control state; efer is the guest IA32_EFER (LMA selects 4-level).
+ * maxphyaddr: the physical-address width; address bits at or above it in
+ * a PAE or 4-level entry are reserved (#PF with RSVD). 0: not checked. */
 struct x86_paging {
 	uint64_t cr0, cr3, cr4, efer;
+	unsigned maxphyaddr;
 };
 
 /* Access kinds, at the bit positions of the #PF error code (SDM Vol. 3

@@ -29,14 +29,9 @@ static void gpr_write(struct vcpu *v, unsigned n, uint64_t val)
  * same, 26.3.1.6). */
 static bool pdpte_valid(uint64_t e)
 {
-	uint32_t eax, ebx, ecx, edx;
-	uint64_t above;
+	uint64_t above = ~0ULL << vmx_cpu.maxphyaddr;
 
-	if (!(e & 1))
-		return true;
-	cpuid_count(0x80000008, 0, &eax, &ebx, &ecx, &edx);
-	above = ~0ULL << (eax & 0xff);
-	return !(e & (above | 0x1e6ULL));
+	return !(e & 1) || !(e & (above | 0x1e6ULL));
 }
 
 /* PAE paging outside long mode: VM entry loads the four PDPTEs from the

@@ -19,6 +19,7 @@ void guest_paging(struct x86_paging *pg)
 {
 	pg->cr0 = vmread(VMCS_GUEST_CR0);
 	pg->efer = vmread(VMCS_GUEST_IA32_EFER);
+	pg->maxphyaddr = vmx_cpu.maxphyaddr;
 	if (pg->cr0 & X86_CR0_PG) {
 		pg->cr3 = vmread(VMCS_GUEST_CR3);
 		pg->cr4 = vmread(VMCS_GUEST_CR4);

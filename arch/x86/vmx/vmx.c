@@ -146,6 +146,8 @@ int arch_virt_init(const struct hv_options *opts, char *err, size_t errlen)
 	vmx_cpu.revision = (uint32_t)(vmx_cpu.caps.basic & VMX_BASIC_REVISION_MASK);
 	setup_xsave();
 	cpuid_count(0, 0, &vmx_cpu.max_basic_leaf, &b, &c, &d);
+	cpuid_count(0x80000008, 0, &a, &b, &c, &d);
+	vmx_cpu.maxphyaddr = a & 0xff;
 	vmx_cpu.tsc_khz = calibrate_tsc_khz();
 	vmx_cpu.io_bitmap_a = kalloc_pages(4096, 4096);
 	vmx_cpu.io_bitmap_b = kalloc_pages(4096, 4096);

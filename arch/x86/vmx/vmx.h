@@ -32,6 +32,7 @@ struct vmx_cpu {
 	struct xsave_layout xsave_layout;   /* the CPU's leaf 0xD components */
 	uint64_t tsc_khz;
 	uint32_t max_basic_leaf;  /* host CPUID.0:EAX */
+	unsigned maxphyaddr;      /* CPUID.80000008H:EAX[7:0], the guest's too */
 	uint16_t next_vpid;
 	struct vcpu *fpu_owner;   /* whose FPU/XSAVE state is in the CPU */
 	struct vcpu *loaded;      /* whose VMCS is current */
