@@ -11,7 +11,8 @@
  * them. op=ins-ram-end, outs-ram-end, ins-hole, outs-hole: REP INSB/OUTSB
  * over the end of RAM or into the VGA window: the VM must stop.
  * op=ins-pagecross: INSD over a linear page boundary whose two pages are
- * not physically adjacent: each byte lands in its own page's frame. */
+ * not physically adjacent: each byte lands in its own page's frame; then
+ * REP INSB through a PTE beyond MAXPHYADDR: #PF with RSVD, as the CPU. */
 #include "isoscan.h"
 
 #define PAGE 4096ULL
@@ -105,6 +106,26 @@ static void ins_pagecross(void)
 	check_eq(la, WIN + PAGE + 2, "insd-pagecross-rdi-advanced");
 }
 
+/* A PTE whose frame lies at MAXPHYADDR: its address bits are reserved,
+ * so the CPU would raise #PF with RSVD; INS/OUTS exit before touching
+ * memory, so Vireo's walk must raise the same fault (not stop the VM). */
+static void string_io_beyond_maxphyaddr(void)
+{
+	uint64_t la = WIN + 8 * PAGE, cnt = 4, p = la;
+	unsigned long before = exc_count;
+
+	if (iso_maxphyaddr() >= 52 || iso_map(la, 1ULL << iso_maxphyaddr(), PAGE)) {
+		skip("ins-beyond-maxphyaddr-pf-rsvd", "no such address");
+		return;
+	}
+	__asm__ volatile("1: rep insb\n2:\n" EXTABLE(1b, 2b) : "+D"(p), "+c"(cnt) : "d"(UNCLAIMED_PORT) : "memory");
+	check(exc_count == before + 1 && exc_last.vector == 14 && (exc_last.error & 0xb) == 0xb &&
+	      exc_last.cr2 == la, "ins-beyond-maxphyaddr-pf-rsvd");
+	check_eq(cnt, 4, "ins-beyond-maxphyaddr-nothing-done");
+	check_eq((uint64_t)hypercall(VIREO_HC_CONSOLE_WRITE, la, 16, 0, 0), (uint64_t)(long)VIREO_EFAULT,
+		 "hc-beyond-maxphyaddr-refused");
+}
+
 void iso_dma(const char *op, uint64_t ram_end)
 {
 	if (!strcmp(op, "hc"))
@@ -118,8 +139,10 @@ void iso_dma(const char *op, uint64_t ram_end)
 		rep_string(true, 0x9FFF8, 16, 0xE9);
 	else if (!strcmp(op, "outs-hole"))
 		rep_string(false, 0x9FFF8, 16, 0xE9);
-	else if (!strcmp(op, "ins-pagecross"))
+	else if (!strcmp(op, "ins-pagecross")) {
 		ins_pagecross();
+		string_io_beyond_maxphyaddr();
+	}
 	else
 		fail("dma", "unknown op '%s'", op);
 }

@@ -20,19 +20,20 @@
 #   isodma-hc       the console-write hypercall refuses a buffer that leaves RAM,
 #                   the page tables or the address space, as a whole
 #   isodma-string   REP INS/OUTS over the end of RAM or into the VGA window stop
-#                   the VM; an element across a page boundary uses both pages
+#                   the VM; an element across a page boundary uses both pages; a
+#                   PTE beyond MAXPHYADDR gives #PF with RSVD
 #   isofpu          a VM that turns AVX on sees none of another VM's YMM upper
 #                   halves (it saw them all until 52a8862 restored every XSAVE
 #                   component on a vCPU switch)
 #   isoscan-apicoff the same with the local APIC turned off in IA32_APIC_BASE
-#   isocr2          (not in the default list until CR2 is switched with the vCPU,
-#                   see /tmp/lead/bugs.md) a VM never reads another VM's CR2
+#   isocr2          a VM never reads another VM's CR2 (it read it every time until
+#                   b9e853b switched CR2 with the vCPU)
 #   isoscan-x2apic(-soft) in x2APIC mode 0xFEE00000 shows nothing of another VM (whose
 #                   vCPU wrote its marker there in x2APIC mode too) and keeps no
 #                   write (it failed while one APIC-access page was mapped into
 #                   every VM, fixed by 16067f9)
 SCENARIOS+=" isoscan isoscan-hole1 isoscan-hole2 isoscan-strict isoscan-high isodma-hc isodma-string
-	isoscan-high2 isoscan-x2apic isoscan-x2apic-soft isoscan-apicoff isofpu"
+	isoscan-high2 isoscan-x2apic isoscan-x2apic-soft isoscan-apicoff isofpu isocr2"
 
 # The hypervisor marker's address (arch/x86/boot/marker.c), for the scanner to
 # name as a GPA; the image must carry the string.
@@ -182,7 +183,8 @@ sc_isodma-string() {
 		'^\[outsend\] dma-out:'
 		'^\[inspgx\] RESULT: PASS')
 	ok_lines insd-pagecross-first-page insd-pagecross-second-page insd-pagecross-adjacent-frame-untouched \
-		insd-pagecross-rdi-advanced
+		insd-pagecross-rdi-advanced ins-beyond-maxphyaddr-pf-rsvd ins-beyond-maxphyaddr-nothing-done \
+		hc-beyond-maxphyaddr-refused
 	FORBID+=('still alive after REP' 'PANIC')
 }
 sc_isoscan-x2apic() { # sc_isoscan-x2apic [x2apic|apicoff]
