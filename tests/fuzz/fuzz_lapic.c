@@ -238,6 +238,14 @@ static void check_state(void)
 		if (l->timer_deadline == 0 || l->timer_deadline <= h.now)
 			FUZZ_CHECK(ccr == 0, "CCR %u with the timer stopped or due", ccr);
 	}
+	FUZZ_CHECK(vlapic_get_apicbase(l) == l->apicbase &&
+		   vlapic_mmio_base(l) == (l->apicbase & ~0xFFFull), "APIC base getters");
+	/* LINT0 passes the 8259's INTR when unmasked ExtINT, or when the
+	 * APIC is globally disabled (11.4.3). */
+	uint32_t lint0 = REGW(APIC_OFFSET_LINT0_LVT);
+	FUZZ_CHECK(vlapic_accepts_extint(l) == (!(l->apicbase & APICBASE_EN) ||
+		   (!(lint0 & APIC_LVT_MASKED) && (lint0 & APIC_LVT_DM) == APIC_LVT_DM_EXTINT)),
+		   "accepts_extint with LINT0 %#x", lint0);
 	if (!(l->apicbase & APICBASE_EN) || vlapic_x2apic_mode(l)) {
 		uint64_t v = 1;
 		FUZZ_CHECK(vlapic_mmio_read(&h.la, APIC_OFFSET_TPR, 4, &v) ==
@@ -248,6 +256,37 @@ static void check_state(void)
 		FUZZ_CHECK(vlapic_rdmsr(&h.la, 0x808, &v) == -1 && v == 0,
 			   "x2APIC MSR outside x2APIC mode");
 	}
+}
+
+/* Does a message for 'dest' reach this APIC (SDM 11.6.2, 11.12.10)? */
+static bool m_match(uint32_t dest, bool logical)
+{
+	const struct vlapic *l = &h.la;
+
+	if (vlapic_x2apic_mode(l)) {
+		/* Cluster ID = x2APIC ID[19:4], one-hot ID[3:0] (11.12.10.2). */
+		uint32_t cluster = (l->id >> 4) & 0xFFFF, bit = 1u << (l->id & 0xF);
+		if (dest == 0xFFFFFFFFu)
+			return true;
+		if (!logical)
+			return dest == l->id;
+		return (dest >> 16) == cluster && (dest & 0xFFFF & bit);
+	}
+	uint8_t d = (uint8_t)dest, ldr = (uint8_t)(REGW(APIC_OFFSET_LDR) >> 24);
+	if (d == 0xFF)
+		return true;
+	if (!logical)
+		return d == (uint8_t)l->id;
+	if ((REGW(APIC_OFFSET_DFR) >> 28) == 0xF)      /* flat */
+		return (d & ldr) != 0;
+	return (d >> 4) == (ldr >> 4) && (d & ldr & 0xF);   /* cluster */
+}
+
+static void check_match(uint32_t dest, bool logical)
+{
+	FUZZ_CHECK(vlapic_match_dest(&h.la, dest, logical) == m_match(dest, logical),
+		   "match_dest(%#x, %d) with ID %#x LDR %#x DFR %#x", dest, logical,
+		   h.la.id, REGW(APIC_OFFSET_LDR), REGW(APIC_OFFSET_DFR));
 }
 
 /* ---- model updates ---- */
@@ -579,7 +618,16 @@ static void step(struct fuzz_in *in)
 			fire(false);
 		break;
 	default:
-		esr_write(vlapic_x2apic_mode(&h.la));
+		if (a & 1) {
+			esr_write(vlapic_x2apic_mode(&h.la));
+			break;
+		}
+		/* Destination matching: our own ID and LDR, neighbours, any. */
+		check_match(h.la.id, a & 2);
+		check_match(REGW(APIC_OFFSET_LDR) >> 24, a & 2);
+		check_match(REGW(APIC_OFFSET_LDR), a & 2);
+		check_match(fuzz_u32(in), a & 2);
+		check_match(a >> 2, a & 2);
 		break;
 	}
 }

@@ -353,6 +353,47 @@ static void read_reg(uint8_t idx)
 	}
 }
 
+static unsigned le16(unsigned i)
+{
+	return h.rtc.cmos[i] | (unsigned)h.rtc.cmos[i + 1] << 8;
+}
+
+/* The integrator fills the memory-size bytes (rtc.h lists them). */
+static void cmos_memory(uint64_t ram)
+{
+	rtc_cmos_set_memory(&h.rtc, ram);
+	uint64_t below = ram < (4ull << 30) ? ram : 4ull << 30;
+	uint64_t kb = below >> 10, ext = below > (1u << 20) ? (below - (1u << 20)) >> 10 : 0;
+	uint64_t m16 = below > (16u << 20) ? (below - (16u << 20)) >> 16 : 0;
+	uint64_t above = (ram - below) >> 16;
+
+	FUZZ_CHECK(le16(0x15) == (kb < 640 ? kb : 640), "base memory %u KiB", le16(0x15));
+	FUZZ_CHECK(le16(0x17) == (ext > 0xFFFF ? 0xFFFF : ext) && le16(0x30) == le16(0x17),
+		   "extended memory %u/%u KiB", le16(0x17), le16(0x30));
+	FUZZ_CHECK(le16(0x34) == (m16 > 0xFFFF ? 0xFFFF : m16), "16M-4G %u", le16(0x34));
+	FUZZ_CHECK((h.rtc.cmos[0x5B] | h.rtc.cmos[0x5C] << 8 | (uint32_t)h.rtc.cmos[0x5D] << 16) ==
+		   (above > 0xFFFFFF ? 0xFFFFFF : above), "above 4G");
+	unsigned sum = 0;
+	for (unsigned i = 0x10; i <= 0x2D; i++)
+		sum += h.rtc.cmos[i];
+	FUZZ_CHECK(((unsigned)h.rtc.cmos[0x2E] << 8 | h.rtc.cmos[0x2F]) == (sum & 0xFFFF),
+		   "checksum %#x%02x, sum %#x", h.rtc.cmos[0x2E], h.rtc.cmos[0x2F], sum);
+	/* rtc_cmos_set leaves the clock and registers alone. */
+	uint8_t before[RTC_CENTURY + 1];
+	memcpy(before, h.rtc.cmos, sizeof(before));
+	rtc_cmos_set(&h.rtc, RTC_REG_B, (uint8_t)~before[RTC_REG_B]);
+	rtc_cmos_set(&h.rtc, RTC_SECONDS, (uint8_t)~before[RTC_SECONDS]);
+	rtc_cmos_set(&h.rtc, RTC_CENTURY, (uint8_t)~before[RTC_CENTURY]);
+	rtc_cmos_set(&h.rtc, 200, 0xFF);
+	FUZZ_CHECK(!memcmp(before, h.rtc.cmos, sizeof(before)),
+		   "rtc_cmos_set wrote the clock or its registers");
+	for (unsigned i = 0x0E; i < RTC_CMOS_SIZE; i++)
+		if (i != RTC_CENTURY) {
+			h.ram[i] = h.rtc.cmos[i];
+			h.ram_known[i] = true;
+		}
+}
+
 /* Set the clock the way an OS does: SET, the bytes, SET off. */
 static void set_time(struct fuzz_in *in)
 {
@@ -396,7 +437,7 @@ static void step(struct fuzz_in *in)
 	uint8_t op = fuzz_u8(in);
 	uint8_t a = fuzz_u8(in);
 
-	switch (op % 14) {
+	switch (op % 15) {
 	case 0:
 		wr(a, fuzz_u8(in));
 		break;
@@ -452,6 +493,12 @@ static void step(struct fuzz_in *in)
 		wr(RTC_HOURS_ALARM, fuzz_u8(in));
 		break;
 	}
+	case 13:
+		if (a & 1) {
+			cmos_memory(fuzz_u64(in) >> (a >> 2));
+			break;
+		}
+		/* fall through */
 	default: {
 		uint16_t y = fuzz_u16(in);
 		uint8_t m = fuzz_u8(in);
