@@ -160,7 +160,10 @@ static int chaos_exc(struct exc_frame *f)
 	return 0;
 }
 
-static void chaos_irq(struct exc_frame *f)
+/* Every vector from 32 up, the spurious one too: random IPIs and LVTs
+ * use 0xFF as an ordinary vector, and one left in service would block
+ * every interrupt (lapic_enable's own handler never EOIs). */
+void chaos_irq(struct exc_frame *f)
 {
 	(void)f;
 	irq_count++;
@@ -336,6 +339,7 @@ void test_main(void)
 		irq_set_handler(v, chaos_irq);
 	irq_set_handler(2, chaos_nmi);
 	lapic_enable(SPURIOUS_VEC);
+	irq_set_handler(SPURIOUS_VEC, chaos_irq);
 	chaos_cpu_init();
 	chaos_dev_init();
 	if (cfg.ncpus > 1)

@@ -38,6 +38,7 @@ uint64_t rnd_value(void);                  /* a "nasty" 64-bit value */
 /* Records the current operation's arguments (ring of the last ops, and
  * printed at once with trace=N from op N on). */
 void note(const char *what, uint64_t a, uint64_t b);
+void chaos_irq(struct exc_frame *f); /* counts, EOIs */
 
 /* Runs fn; returns 0 when it returned, else 1 + the exception vector
  * that cut it short (chaos_seg.S and chaos.c's handler). */

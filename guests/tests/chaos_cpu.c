@@ -62,6 +62,7 @@ void apic_base_restore(void)
 	wrmsr_safe(MSR_APIC_BASE, apic_base0 & ~(APIC_BASE_EN | APIC_BASE_EXTD));
 	wrmsr_safe(MSR_APIC_BASE, apic_base0);
 	lapic_enable(SPURIOUS_VEC);
+	irq_set_handler(SPURIOUS_VEC, chaos_irq);
 }
 
 /* ---- CPUID ---- */
@@ -515,8 +516,10 @@ void op_mode16(void)
 static uint64_t pd_hi[512] __attribute__((aligned(4096)));
 static uint64_t pd_low1g[512] __attribute__((aligned(4096)));
 
-/* Linear 1 GiB..+2 MiB maps physical 0..2 MiB (RAM), and the next 2 MiB
- * page is not present: 0x401FF000 is a RAM page right before a hole.
+/* Linear 1 GiB..+2 MiB maps physical 0..2 MiB (RAM), the next 2 MiB are
+ * not present, and the 2 MiB after map physical 2..4 MiB (RAM nobody
+ * uses): 0x401FFFFF ends RAM right below a hole, 0x40400000 starts RAM
+ * right above it, for strings that run into it either way.
  * 4 GiB..5 GiB maps the same guest-physical addresses (nothing there). */
 static void paging_init(void)
 {
@@ -528,6 +531,7 @@ static void paging_init(void)
 	}
 	pd_low1g[0] = 0x83;      /* 1 GiB -> physical 0 */
 	pd_low1g[1] = 0;         /* 1 GiB + 2 MiB: not present */
+	pd_low1g[2] = 0x200000 | 0x83;
 	pdpt[1] = (uintptr_t)pd_low1g | 3;
 	pdpt[4] = (uintptr_t)pd_hi | 3;
 	write_cr3(read_cr3());

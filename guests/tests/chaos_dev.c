@@ -90,9 +90,10 @@ static unsigned long str_buffer(unsigned long *count, unsigned w, int df, int to
 	unsigned long n = *count * w;
 	switch (rnd_below(6)) {
 #ifdef __x86_64__
-	case 0: /* RAM page right before a not-present page: #PF part way, any count */
+	case 0: /* RAM next to a not-present page, the string running into it:
+		 * #PF part way, whatever the count (chaos_cpu.c paging_init) */
 		*count = ONE_IN(2) ? *count : (unsigned long)rnd_value();
-		return df ? 0x401FF000UL + rnd_below(64) : 0x401FFFFFUL - rnd_below(64);
+		return df ? 0x40400000UL + rnd_below(64) : 0x401FFFFFUL - rnd_below(64);
 #endif
 	case 1: /* device windows: Vireo stops the VM ("not guest RAM") */
 		if (cfg.strio_mmio)
@@ -462,10 +463,13 @@ void op_storm(void)
 		}
 		EXITS(2 * n);
 		break;
-	case 1: /* a fast periodic APIC timer, halted on between ticks */
+	case 1: /* a fast periodic APIC timer, halted on between ticks; not
+		 * faster than an interrupt costs (a few thousand TSC ticks per
+		 * exit under Bochs), or the guest livelocks in its own handler,
+		 * as it would on hardware (op_timer leaves faster ones pending) */
 		*apic_reg(APIC_TIMER_DCR) = 0xB; /* divide by 1 */
 		*apic_reg(APIC_LVT_TIMER) = STORM_VECTOR | LVT_PERIODIC;
-		*apic_reg(APIC_TIMER_ICR) = 1 + rnd_below(2000);
+		*apic_reg(APIC_TIMER_ICR) = 20000 + rnd_below(100000);
 		spin(n, 1);
 		*apic_reg(APIC_TIMER_ICR) = 0;
 		*apic_reg(APIC_LVT_TIMER) = LVT_MASKED;
@@ -480,7 +484,7 @@ void op_storm(void)
 		break;
 	case 3: /* the PIT through the I/O APIC, fast */
 		ioapic_route(2, STORM_VECTOR + 1);
-		pit_program(0, (uint16_t)(2 + rnd_below(200)), 2);
+		pit_program(0, (uint16_t)(200 + rnd_below(2000)), 2); /* 1.19 MHz: 170 us .. 1.8 ms */
 		spin(n, 1);
 		pit_program(0, 0, 0);
 		ioapic_mask_all();
