@@ -84,7 +84,7 @@ static uint32_t cur_class;
 static const char *const class_names[C_NCLASS] = {
 	"cpuid", "rdmsr", "wrmsr", "pio", "piostr", "mmio", "hcall", "cr", "dr",
 	"xcr0", "vmx", "cache", "misc", "ipi", "timer", "storm", "execmmio",
-	"mode16", "x2apic",
+	"mode16", "x2apic", "seg",
 };
 
 void note(const char *what, uint64_t a, uint64_t b)
@@ -193,6 +193,7 @@ static struct op_desc ops[C_NCLASS] = {
 	[C_TIMER] = { op_timer, 2 },     [C_STORM] = { op_storm, 1 },
 	[C_EXEC_MMIO] = { op_exec_mmio, 1 },
 	[C_MODE16] = { op_mode16, 3 },   [C_X2APIC] = { op_x2apic, 1 },
+	[C_SEG] = { op_seg, 2 },
 };
 static uint32_t class_count[C_NCLASS], class_exc[C_NCLASS];
 
@@ -264,6 +265,9 @@ static void print_summary(void)
 		if (exc_by_vec[v])
 			printf("chaos: exception %s %u\n", vn[v] ? vn[v] : "?", exc_by_vec[v]);
 	printf("chaos: interrupts %u, NMIs %u, stray #DB %u\n", irq_count, nmi_count, stray_db);
+	if (seg_mismatch)
+		printf("FAIL chaos-segment-mmio: %u MMIO reads through a based segment gave "
+		       "something else than all-ones\n", seg_mismatch);
 	ring_dump();
 }
 

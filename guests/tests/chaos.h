@@ -20,12 +20,15 @@
 #define CHAOS_CS   0x08
 #endif
 #define CHAOS_CS16 0x30          /* 16-bit code segment (our own GDT) */
+#define CHAOS_DS_HOLE 0x38       /* 32-bit data segment based in unclaimed MMIO */
+#define CHAOS_DS16_VGA 0x40      /* 16-bit data segment based at the VGA hole */
+#define HOLE_BASE  0xE0000000u
 
 /* Operation classes: counted, logged and chosen with these weights. */
 enum chaos_class {
 	C_CPUID, C_RDMSR, C_WRMSR, C_PIO, C_PIO_STR, C_MMIO, C_HCALL, C_CR, C_DR,
 	C_XCR0, C_VMX, C_CACHE, C_MISC, C_IPI, C_TIMER, C_STORM, C_EXEC_MMIO,
-	C_MODE16, C_X2APIC, C_NCLASS
+	C_MODE16, C_X2APIC, C_SEG, C_NCLASS
 };
 
 /* Random numbers: xorshift64*, one stream per run, seeded from seed=N.
@@ -74,6 +77,8 @@ void op_vmx(void);
 void op_cache(void);
 void op_misc(void);
 void op_mode16(void);
+void op_seg(void);
+extern uint32_t seg_mismatch;
 void chaos_cpu_init(void);
 void apic_base_restore(void);
 

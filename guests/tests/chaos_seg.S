@@ -82,7 +82,7 @@ chaos16_start:
 	.code16
 	.globl c16_cpuid, c16_inb, c16_outb, c16_inw, c16_outl, c16_rdmsr, c16_wrmsr
 	.globl c16_vmcall, c16_insb, c16_outsw, c16_ud2, c16_int3, c16_mmio_rd, c16_mmio_wr
-	.globl c16_crs, c16_end
+	.globl c16_crs, c16_segrd, c16_end
 c16_cpuid:
 	cpuid
 	lretl
@@ -129,6 +129,12 @@ c16_crs:                               /* CR0 and CR4 read back as written */
 	movl %cr4, %eax
 	movl %eax, %cr4
 	movl %cr0, %eax
+	lretl
+c16_segrd:                             /* 16-bit load from CX:(BX), DS put back */
+	movw %ds, %si
+	movw %cx, %ds
+	movw (%bx), %ax
+	movw %si, %ds
 	lretl
 c16_end:
 	.globl chaos16_end
