@@ -96,6 +96,9 @@ static const struct row rows[] = {
 	  10, X86_OP_MOV, 4, 0, RIPREL(8, -0x10), N, false, true, true, 1, 0, 0 },
 	{ "mov eax,[eip+0x10] (67)", BYTES(0x67, 0x8b, 0x05, 0x10, 0, 0, 0), L64, 0,
 	  7, X86_OP_MOV, 4, 0, RIPREL(4, 0x10), GPR_RAX, false, false, false, 0, 0, 0 },
+	/* ---- CLFLUSH/CLFLUSHOPT: no access ---- */
+	{ "clflush [rax]", BYTES(0x0f, 0xae, 0x38), L64, 0,
+	  3, X86_OP_CLFLUSH, 1, 0, MEM(DS, GPR_RAX, N, 1, 8, 0), N, false, false, false, 0, 0, 0 },
 	/* ---- MOVZX/MOVSX/MOVSXD ---- */
 	{ "movzx eax,byte [rax]", BYTES(0x0f, 0xb6, 0x00), L64, 0,
 	  3, X86_OP_MOVZX, 4, 1, MEM(DS, GPR_RAX, N, 1, 8, 0), GPR_RAX, false, false, false, 0, 0, 0 },
@@ -211,6 +214,8 @@ static const struct row rows[] = {
 	{ "truncated SIB", BYTES(0x8b, 0x04), L64, X86_DECODE_ETRUNC },
 	{ "truncated imm", BYTES(0xc7, 0x00, 0x01, 0x02), L64, X86_DECODE_ETRUNC },
 	{ "ud2", BYTES(0x0f, 0x0b), L64, X86_DECODE_EUNSUP },
+	{ "xsaveopt [rax] (0f ae /6)", BYTES(0x0f, 0xae, 0x30), L64, X86_DECODE_EUNSUP },
+	{ "lfence (0f ae e8, register form)", BYTES(0x0f, 0xae, 0xe8), L64, X86_DECODE_EREGFORM },
 	{ "16 bytes", BYTES(0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
 			    0x66, 0x66, 0x66, 0x66, 0x66, 0x89, 0x08), L64, X86_DECODE_ETOOLONG },
 	{ "lock mov", BYTES(0xf0, 0x89, 0x08), L64, X86_DECODE_ELOCK },

@@ -381,6 +381,17 @@ static void test_xchg(void **state)
 	assert_int_equal(r.rip, 4);
 }
 
+/* CLFLUSH of device memory: no access at all, RIP moves on. */
+static void test_clflush(void **state)
+{
+	struct x86_regs r = { 0 };
+
+	(void)state;
+	assert_int_equal(EMU(X86_MODE_LONG64, &r, 0, 0x0f, 0xae, 0x38), 0);
+	assert_string_equal(F.log, "");
+	assert_int_equal(r.rip, 3);
+}
+
 static void test_rep_stos(void **state)
 {
 	struct x86_regs r = { 0 };
@@ -534,6 +545,7 @@ int main(void)
 		cmocka_unit_test_setup(test_alu_flags, setup),
 		cmocka_unit_test_setup(test_alu_forms, setup),
 		cmocka_unit_test_setup(test_xchg, setup),
+		cmocka_unit_test_setup(test_clflush, setup),
 		cmocka_unit_test_setup(test_rep_stos, setup),
 		cmocka_unit_test_setup(test_rep_movs, setup),
 		cmocka_unit_test_setup(test_lods, setup),

@@ -277,7 +277,8 @@ static void set_string_mem(enum x86_cpu_mode mode, struct x86_insn *insn,
 	set_segment(mode, insn);
 }
 
-/* 0F xx: MOVZX/MOVSX. */
+/* 0F xx: MOVZX/MOVSX, and CLFLUSH/CLFLUSHOPT (kernels flush the lines of
+ * ioremapped ranges; on device memory it is a no-op). */
 static int decode_0f(struct cursor *c, enum x86_cpu_mode mode,
 		     struct x86_insn *insn)
 {
@@ -289,6 +290,14 @@ static int decode_0f(struct cursor *c, enum x86_cpu_mode mode,
 	insn->two_byte = true;
 	insn->opcode = (uint8_t)op;
 	switch (op) {
+	case 0xae:
+		if ((rc = decode_modrm(c, mode, 0, insn)))
+			return rc;
+		if (MODRM_REG(insn->modrm) != 7)
+			return X86_DECODE_EUNSUP;   /* XSAVE, XRSTOR, CLWB, ... */
+		insn->op = X86_OP_CLFLUSH;
+		insn->opsize = 1;
+		return 0;
 	case 0xb6: case 0xb7:
 		insn->op = X86_OP_MOVZX;
 		break;
@@ -489,6 +498,7 @@ const char *x86_op_name(enum x86_op op)
 		[X86_OP_MOVSX] = "movsx", [X86_OP_TEST] = "test",
 		[X86_OP_XCHG] = "xchg", [X86_OP_MOVS] = "movs",
 		[X86_OP_STOS] = "stos", [X86_OP_LODS] = "lods",
+		[X86_OP_CLFLUSH] = "clflush",
 	};
 
 	if ((unsigned)op >= X86_OP_COUNT || !names[op])

@@ -39,6 +39,7 @@ enum x86_op {
 	X86_OP_MOVS,	/* A4/A5 */
 	X86_OP_STOS,	/* AA/AB */
 	X86_OP_LODS,	/* AC/AD */
+	X86_OP_CLFLUSH,	/* 0F AE /7 (66: CLFLUSHOPT): no access to device memory */
 	X86_OP_COUNT
 };
 

@@ -310,7 +310,7 @@ static bool insn_sane(const struct x86_insn *insn)
 	    insn->mem.addr_size != 8)
 		return false;
 	switch (insn->op) {
-	case X86_OP_MOVS: case X86_OP_STOS: case X86_OP_LODS:
+	case X86_OP_MOVS: case X86_OP_STOS: case X86_OP_LODS: case X86_OP_CLFLUSH:
 		return true;
 	case X86_OP_MOV: case X86_OP_TEST:
 		return insn->reg >= 0 || (insn->mem_is_dst && insn->has_imm);
@@ -340,6 +340,9 @@ int x86_emulate_mmio(const struct x86_insn *insn, enum x86_cpu_mode mode,
 		break;
 	case X86_OP_XCHG:
 		rc = emu_xchg(insn, mode, regs, mmio_gpa, ops);
+		break;
+	case X86_OP_CLFLUSH:
+		rc = 0;         /* device memory has no cache lines */
 		break;
 	default:
 		rc = emu_alu(insn, mode, regs, mmio_gpa, ops);
