@@ -177,7 +177,10 @@ static void check_result(const struct x86_insn *in, enum x86_cpu_mode mode,
 {
 	uint64_t m = b->mmio_val & mask(in->src_size), fl = old->rflags, want;
 
-	if (in->op == X86_OP_MOV && in->mem_is_dst) {
+	if (in->op == X86_OP_CLFLUSH) {
+		FUZZ_CHECK(b->n == 0 && now->rflags == old->rflags &&
+			   !memcmp(now->gpr, old->gpr, sizeof(now->gpr)), "clflush touched something");
+	} else if (in->op == X86_OP_MOV && in->mem_is_dst) {
 		want = in->reg >= 0 ? reg_val(old, in) : (uint64_t)in->imm & mask(in->opsize);
 		FUZZ_CHECK(b->n == 1 && b->acc[0].write && b->acc[0].val == want, "mov store");
 	} else if (in->op == X86_OP_MOV || in->op == X86_OP_MOVZX ||
