@@ -299,7 +299,6 @@ enum exit_action vmexit_ept_violation(struct vcpu *v)
 {
 	uint64_t gpa = vmread(VMCS_GUEST_PHYSICAL_ADDR);
 	uint64_t qual;
-	char desc[160];
 
 	/* First touch of a GiB of RAM: map it and let the access (or the
 	 * event delivery it interrupted, see event.c) happen again. */
@@ -321,17 +320,28 @@ enum exit_action vmexit_ept_violation(struct vcpu *v)
 					    (unsigned long long)gpa);
 		return vmx_emulate_mmio(v, gpa);
 	}
+	/* The end message stays one short line (kind of access, where, and for
+	 * a page-table walk that the guest's tables point there); the whole
+	 * qualification goes with the register dump. */
+	char desc[160];
+
 	vmx_describe_ept_violation(qual, desc, sizeof(desc));
+	printk(LOG_INFO, "vireo: VM %s vCPU %u: EPT violation qualification: %s\n", v->vm->name,
+	       v->id, desc);
+	const char *kind = (qual & EPT_VIOL_FETCH) ? "fetch" : (qual & EPT_VIOL_WRITE) ? "write" : "read";
+	const char *walk = ((qual & EPT_VIOL_GLA_VALID) && !(qual & EPT_VIOL_GLA_TRANSLATED))
+			   ? " by a page-table walk" : "";
+
 	if (qual & EPT_VIOL_GLA_VALID)
-		return vmexit_fatal(v, "vCPU %u: EPT violation: GPA 0x%llx %s (%llu MiB), linear "
-				    "0x%llx, RIP 0x%llx: %s", v->id, (unsigned long long)gpa,
+		return vmexit_fatal(v, "vCPU %u: EPT violation: GPA 0x%llx %s (%llu MiB), %s%s, "
+				    "linear 0x%llx, RIP 0x%llx", v->id, (unsigned long long)gpa,
 				    where(v->vm, gpa), (unsigned long long)(v->vm->mem.size >> 20),
-				    (unsigned long long)vmread(VMCS_GUEST_LINEAR_ADDR),
-				    (unsigned long long)vmread(VMCS_GUEST_RIP), desc);
-	return vmexit_fatal(v, "vCPU %u: EPT violation: GPA 0x%llx %s (%llu MiB), RIP 0x%llx: %s",
+				    kind, walk, (unsigned long long)vmread(VMCS_GUEST_LINEAR_ADDR),
+				    (unsigned long long)vmread(VMCS_GUEST_RIP));
+	return vmexit_fatal(v, "vCPU %u: EPT violation: GPA 0x%llx %s (%llu MiB), %s, RIP 0x%llx",
 			    v->id, (unsigned long long)gpa, where(v->vm, gpa),
-			    (unsigned long long)(v->vm->mem.size >> 20),
-			    (unsigned long long)vmread(VMCS_GUEST_RIP), desc);
+			    (unsigned long long)(v->vm->mem.size >> 20), kind,
+			    (unsigned long long)vmread(VMCS_GUEST_RIP));
 }
 
 /* Vireo builds every EPT entry itself: a misconfiguration is our bug, but
