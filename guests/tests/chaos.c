@@ -261,9 +261,11 @@ static void print_summary(void)
 	for (int c = 0; c < C_NCLASS; c++)
 		printf("chaos: class %-8s %6u ops %6u faulted\n", class_names[c], class_count[c],
 		       class_exc[c]);
+	/* 16..31: mostly interrupts an op programmed at those (legal) vectors */
 	for (int v = 0; v < 32; v++)
 		if (exc_by_vec[v])
-			printf("chaos: exception %s %u\n", vn[v] ? vn[v] : "?", exc_by_vec[v]);
+			printf("chaos: exception vector %d%s%s %u\n", v, vn[v] ? " " : "", vn[v] ? vn[v] : "",
+			       exc_by_vec[v]);
 	printf("chaos: interrupts %u, NMIs %u, stray #DB %u\n", irq_count, nmi_count, stray_db);
 	if (seg_mismatch)
 		printf("FAIL chaos-segment-mmio: %u MMIO reads through a based segment gave "
