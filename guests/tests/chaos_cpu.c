@@ -145,21 +145,24 @@ void op_wrmsr(void)
 }
 
 /* ---- VMCALL ---- */
+static char hc_text[256];
+
 static unsigned long hc_ptr(void)
 {
-	static char text[256];
+	char *text = hc_text;
 	if (!text[0]) {
-		memset(text, '.', sizeof(text));
-		for (unsigned i = 63; i < sizeof(text); i += 64)
+		memset(text, '.', sizeof(hc_text));
+		for (unsigned i = 63; i < sizeof(hc_text); i += 64)
 			text[i] = '\n';
 	}
-	switch (rnd_below(10)) {
+	switch (rnd_below(11)) {
 	case 0: return 0;
 	case 1: return ~0UL;
 	case 2: return 0xFEE00000UL + rnd_below(0x1000);          /* the APIC page */
 	case 3: return (unsigned long)cfg.ram_end - rnd_below(64); /* crossing RAM's end */
 	case 4: return 0xA0000UL + rnd_below(0x20000);            /* VGA hole */
 	case 5: return 0xFFFFF000UL + rnd_below(0x1000);
+	case 9: return 0x100000UL + rnd_below(0x100000); /* where Vireo sits in host memory */
 #ifdef __x86_64__
 	case 6: return 0x0000800000000000UL - rnd_below(64);      /* canonical edge */
 	case 7:                                                    /* before a missing page */
@@ -167,7 +170,7 @@ static unsigned long hc_ptr(void)
 		return 0x401FFFF0UL;
 	case 8: return 0x100000000UL + rnd_below(0x100000);       /* above 4 GiB */
 #endif
-	default: return (unsigned long)text + rnd_below(sizeof(text) - 64);
+	default: return (unsigned long)text + rnd_below(sizeof(hc_text) - 64);
 	}
 }
 
@@ -199,8 +202,10 @@ void op_hcall(void)
 	/* a console write with a good pointer prints: keep those short */
 	if (nr == VIREO_HC_CONSOLE_WRITE && b <= 4096 && b > 64)
 		b &= 63;
-	/* guest-physical 0 is RAM (the IVT): printable only as a refused length */
-	if (nr == VIREO_HC_CONSOLE_WRITE && a < 0x1000)
+	/* guest RAM that is not text (the IVT at 0, our image at 1 MiB, which
+	 * is where Vireo sits in host memory): only with a refused length */
+	if (nr == VIREO_HC_CONSOLE_WRITE && (a < 0x1000 || (a >= 0x100000 && a < 0x200000 &&
+	    (a < (unsigned long)hc_text || a >= (unsigned long)hc_text + sizeof(hc_text)))))
 		b = ~0UL - rnd_below(2);
 	note("nr/ptr", nr, a);
 	hypercall(nr, a, b, (unsigned long)rnd_value(), (unsigned long)rnd_value());
