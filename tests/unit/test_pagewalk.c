@@ -126,6 +126,20 @@ static void test_32bit(void **state)
 	expect_fail(&pg, 0x00404010, W, X86_WALK_EPROT);
 	/* no NX in 32-bit paging: fetch is fine */
 	expect(&pg, 0x00403000, X | U, 0x5000);
+	/* PSE-36 address bits at or above MAXPHYADDR are reserved, as in PAE
+	 * and 4-level entries (found by tests/fuzz/fuzz_pagewalk.c: with
+	 * MAXPHYADDR 36 the walk gave a GPA with bit 36 set) */
+	pg.maxphyaddr = 36;
+	expect(&pg, 0x00c00010, U | W, 0x100400010ULL);	/* bit 32: fine */
+	e32(0x1000, 3, 0x00400000 | (0x10u << 13) | PS | P | RW | US);
+	expect_fail(&pg, 0x00c00010, U | W, X86_WALK_ERSVD);	/* bit 36: PDE bit 17 */
+	pg.maxphyaddr = 40;
+	expect(&pg, 0x00c00010, U | W, 0x1000400010ULL);
+	e32(0x1000, 3, 0x00400000 | (0x80u << 13) | PS | P | RW | US);
+	expect(&pg, 0x00c00010, U | W, 0x8000400010ULL);	/* bit 39 */
+	pg.maxphyaddr = 52;	/* PSE-36 stops at 40 bits: bit 21 stays reserved */
+	expect(&pg, 0x00c00010, U | W, 0x8000400010ULL);
+	expect_fail(&pg, 0x01000000, 0, X86_WALK_ERSVD);
 }
 
 static void test_pae(void **state)

@@ -18,7 +18,6 @@
 #define PTE_PS    BIT(7)
 #define PTE_XD    BIT(63)
 #define PTE_ADDR  0x000ffffffffff000ULL	/* bits 51:12 */
-#define PDE32_4M_RSVD   BIT(21)
 #define PDPTE_PAE_RSVD  (0x6ULL | 0x1e0ULL | PTE_XD)	/* bits 2:1, 8:5, 63 */
 
 #define PAGE_SIZE 4096u
@@ -69,6 +68,17 @@ static int check_rights(const struct x86_paging *pg, const struct rights *r,
 	return 0;
 }
 
+/* Reserved bits of a 4 MiB PDE: 21:(M-19), where bits (M-20):13 hold
+ * address bits (M-1):32 and M is MAXPHYADDR capped at 40, the most PSE-36
+ * reaches (SDM Vol. 3 table 4-4); bit 21 alone when it is not checked. */
+static uint64_t pde4m_rsvd(const struct x86_paging *pg)
+{
+	unsigned m = pg->maxphyaddr ? pg->maxphyaddr : 40;
+
+	m = m < 32 ? 32 : m > 40 ? 40 : m;
+	return (BIT(22) - 1) & ~(BIT(m - 19) - 1);
+}
+
 /* 32-bit paging: 10/10/12 split, 4-byte entries, optional 4 MiB pages. */
 static int walk32(const struct x86_paging *pg, uint32_t la,
 		  x86_read_phys_fn rd, void *ctx, struct rights *r,
@@ -85,7 +95,7 @@ static int walk32(const struct x86_paging *pg, uint32_t la,
 		return X86_WALK_ENOTPRESENT;
 	accumulate(r, pde, false);
 	if ((pde & PTE_PS) && (pg->cr4 & CR4_PSE)) {
-		if (pde & PDE32_4M_RSVD)
+		if (pde & pde4m_rsvd(pg))
 			return X86_WALK_ERSVD;
 		/* PSE-36: PDE bits 20:13 are physical-address bits 39:32. */
 		*gpa = (pde & 0xffc00000u) | (((pde >> 13) & 0xff) << 32) |

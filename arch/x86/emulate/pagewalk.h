@@ -14,7 +14,8 @@
 
 /* Guest control state; efer is the guest IA32_EFER (LMA selects 4-level).
  * maxphyaddr: the physical-address width; address bits at or above it in
- * a PAE or 4-level entry are reserved (#PF with RSVD). 0: not checked. */
+ * a PAE or 4-level entry, or in a 32-bit 4 MiB one (PSE-36, which reaches
+ * 40 bits), are reserved (#PF with RSVD). 0: not checked. */
 struct x86_paging {
 	uint64_t cr0, cr3, cr4, efer;
 	unsigned maxphyaddr;
