@@ -1,8 +1,8 @@
 /* The guest page walker over random page tables in a fake guest memory,
  * in every paging mode (off, 32-bit with PSE, PAE, 4-level, 5-level).
  * Checks: the result (error kind and address) equals a reference walker
- * written here from the SDM, for every access kind; a success keeps the
- * page offset; x86_copy_from_guest_access() returns exactly the bytes the
+ * written here from the SDM, for every access kind and MAXPHYADDR; a
+ * success keeps the page offset; x86_copy_from_guest_access() returns exactly the bytes the
  * per-byte walks name, within its buffer, and refuses a buffer that runs
  * past the top of the linear address space; the #PF error code follows rc.
  * FUZZ-DEPS: arch/x86/emulate/pagewalk.c */
@@ -36,6 +36,17 @@ struct ref {
 	bool w, u, nx;		/* accumulated rights */
 };
 
+/* PAE and 4-level entries: bits MAXPHYADDR..51 are reserved (SDM Vol. 3
+ * 4.4.2, 4.5.4); maxphyaddr 0 means "not checked" (pagewalk.h). */
+static uint64_t above_maxphyaddr(const struct x86_paging *pg)
+{
+	uint64_t r = 0;
+
+	for (unsigned b = pg->maxphyaddr; pg->maxphyaddr && b < 52; b++)
+		r |= 1ULL << b;
+	return r;
+}
+
 static int entry(uint64_t gpa, unsigned size, uint64_t *e)
 {
 	*e = 0;
@@ -60,7 +71,16 @@ static int ref32(struct ref *r, uint64_t *gpa)
 		return X86_WALK_ENOTPRESENT;
 	acc(r, pde, false);
 	if ((pde & PS) && (r->pg.cr4 & (1u << 4))) {
-		if (pde & (1u << 21))	/* bit 21 reserved with PSE-36 (MAXPHYADDR 40) */
+		/* PSE-36: bits (M-20):13 give address bits (M-1):32 and bits
+		 * 21:(M-19) are reserved, M = MAXPHYADDR capped at 40 (SDM Vol. 3
+		 * table 4-4); bit 21 alone when it is not checked. */
+		unsigned m = !r->pg.maxphyaddr || r->pg.maxphyaddr > 40 ? 40 :
+			     r->pg.maxphyaddr < 32 ? 32 : r->pg.maxphyaddr;
+		uint64_t rsvd = 0;
+
+		for (unsigned b = m - 19; b <= 21; b++)
+			rsvd |= 1ULL << b;
+		if (pde & rsvd)
 			return X86_WALK_ERSVD;
 		*gpa = ((uint64_t)(pde >> 22) << 22) | ((uint64_t)((pde >> 13) & 0xff) << 32) |
 		       (la & 0x3fffff);
@@ -88,7 +108,7 @@ static int ref64(struct ref *r, uint64_t table, int levels, uint64_t *gpa)
 			return X86_WALK_EREAD;
 		if (!(e & P))
 			return X86_WALK_ENOTPRESENT;
-		if (!nxe && (e & XD))
+		if ((!nxe && (e & XD)) || (e & above_maxphyaddr(&r->pg)))
 			return X86_WALK_ERSVD;
 		if (lvl == 4 && (e & PS))
 			return X86_WALK_ERSVD;
@@ -151,7 +171,7 @@ static int ref_walk(const struct x86_paging *pg, uint64_t la, unsigned access,
 			return X86_WALK_EREAD;
 		if (!(pdpte & P))
 			return X86_WALK_ENOTPRESENT;
-		if (pdpte & (0x6ULL | 0x1e0ULL | XD))
+		if (pdpte & (0x6ULL | 0x1e0ULL | XD | above_maxphyaddr(pg)))
 			return X86_WALK_ERSVD;
 		rc = ref64(&r, pdpte & 0x000ffffffffff000ULL, 2, gpa);
 	} else {
@@ -206,10 +226,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		 ((modes & 16) ? 1ULL << 20 : 0) | ((modes & 0x80) && (modes & 0x40) ? 1ULL << 12 : 0);
 	pg.efer = ((modes & 32) ? 1ULL << 10 : 0) | ((modes & 64) ? 1ULL << 11 : 0);
 	pg.cr3 = fuzz_u16(&in) & (MEM_SIZE - 1);
-	pg.maxphyaddr = 0;   /* MAXPHYADDR checks: test_pagewalk.c (the reference has none) */
 	la = fuzz_u64(&in);
 	n = fuzz_u8(&in);
 	copy_access = fuzz_u8(&in) & (X86_ACC_WRITE | X86_ACC_USER | X86_ACC_FETCH);
+	pg.maxphyaddr = fuzz_u8(&in) % 22;	/* 0 (not checked) or 32..52 */
+	pg.maxphyaddr = pg.maxphyaddr ? pg.maxphyaddr + 31 : 0;
 	memset(mem, 0, sizeof(mem));
 	m = fuzz_bytes(&in, MEM_SIZE, &got);
 	memcpy(mem, m, got);
