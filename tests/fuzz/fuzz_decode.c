@@ -47,8 +47,11 @@ static void check_fields(const struct x86_insn *in, enum x86_cpu_mode mode)
 		   (in->op >= X86_OP_ADD && in->op < X86_OP_CMP && in->mem_is_dst),
 		   "lock on %s", x86_op_name(in->op));
 	/* the register operand or immediate the emulator needs is there */
-	FUZZ_CHECK(in->reg >= 0 || in->has_imm || in->op == X86_OP_MOVS,
-		   "%s without a second operand", x86_op_name(in->op));
+	FUZZ_CHECK(in->reg >= 0 || in->has_imm || in->op == X86_OP_MOVS ||
+		   in->op == X86_OP_CLFLUSH, "%s without a second operand", x86_op_name(in->op));
+	FUZZ_CHECK(in->op != X86_OP_CLFLUSH || (in->reg < 0 && !in->has_imm && in->two_byte &&
+						in->opcode == 0xae && ((in->modrm >> 3) & 7) == 7),
+		   "clflush");
 }
 
 static void check_bytes_str(const uint8_t *b, unsigned len, size_t size)
