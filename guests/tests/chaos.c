@@ -259,7 +259,7 @@ static void print_summary(void)
 	printf("chaos: seed %llu, %d-bit, %u operations, about %u exits caused\n",
 	       (unsigned long long)cmdline_u64("seed", 1), CHAOS_BITS, op_no, exits_estimate);
 	for (int c = 0; c < C_NCLASS; c++)
-		printf("chaos: class %-8s %6u ops %6u faulted\n", class_names[c], class_count[c],
+		printf("chaos: class %-8s %6u ops %6u cut short by an exception\n", class_names[c], class_count[c],
 		       class_exc[c]);
 	/* 16..31: mostly interrupts an op programmed at those (legal) vectors */
 	for (int v = 0; v < 32; v++)
