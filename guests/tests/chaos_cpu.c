@@ -396,7 +396,17 @@ static void single_step_exit(void)
 	 * debug exceptions right or VM entry fails) */
 	unsigned long ss;
 	__asm__ volatile("mov %%ss, %0" : "=r"(ss));
-	switch (rnd_below(3)) {
+	switch (rnd_below(5)) {
+	case 3: /* HLT in a MOV-SS shadow, a self-IPI pending to end it */
+		*(volatile uint32_t *)(uintptr_t)0xFEE000F0u = APIC_SVR_ENABLE | SPURIOUS_VEC;
+		*(volatile uint32_t *)(uintptr_t)0xFEE00080u = 0;
+		*(volatile uint32_t *)(uintptr_t)0xFEE00300u = ICR_SELF | ICR_ASSERT | STORM_VECTOR;
+		__asm__ volatile("sti; mov %0, %%ss; hlt; cli" : : "r"(ss) : "memory");
+		break;
+	case 4: /* an I/O exit in a MOV-SS shadow, single-stepping */
+		__asm__ volatile("pushf; orl $0x100, (%%" ONE_REG "sp); popf; mov %0, %%ss; outb %%al, $0x80"
+				 : : "r"(ss), "a"(0) : "memory");
+		break;
 	case 0:
 		__asm__ volatile("pushf; orl $0x100, (%%" ONE_REG "sp); popf; sti; cpuid; cli"
 				 : : "a"(0) : "ebx", "ecx", "edx", "memory");
