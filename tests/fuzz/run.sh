@@ -17,6 +17,9 @@ if ! command -v "$FUZZ_CC" >/dev/null 2>&1; then
 	echo "fuzz: 0 passed, 1 failed"
 	exit 1
 fi
+# Build first, FUZZ_JOBS (default 2) at a time; the loop below reports
+# a target that did not build.
+fuzz_targets | xargs -P "${FUZZ_JOBS:-2}" -I{} sh -c '. tests/fuzz/lib.sh; fuzz_build {}' 2>/dev/null
 for name in $(fuzz_targets); do
 	if ! fuzz_build "$name"; then
 		echo "FAIL fuzz_$name (does not build, see $FUZZ_OUT/$name.build.log)"
