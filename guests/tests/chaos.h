@@ -93,6 +93,7 @@ void op_exec_mmio(void);
 void op_x2apic(void);
 void chaos_dev_init(void);
 void timers_stop(void);
+void storm_prepare(void); /* every interrupt source quiet but the APIC itself */
 void ap_park(void);
 uint64_t pick_mmio_addr(void);
 

@@ -426,7 +426,7 @@ static void ioapic_route(unsigned pin, uint32_t vec)
 
 /* Everything that could deliver an interrupt at a vector we do not
  * expect is quiet: the PIC, the I/O APIC, every LVT. */
-static void storm_prepare(void)
+void storm_prepare(void)
 {
 	pic_quiet();
 	ioapic_mask_all();
