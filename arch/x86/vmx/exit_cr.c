@@ -97,7 +97,7 @@ static bool guest_write_cr0(struct vcpu *v, uint64_t val)
 	uint64_t efer = vmread(VMCS_GUEST_IA32_EFER);
 	uint64_t cr4 = vmread(VMCS_GUEST_CR4);
 	bool long64 = guest_in_64bit_mode();
-	bool ia32e, pae_legacy;
+	bool ia32e, load_pdptes;
 	uint64_t pdpte[4];
 
 	if (!long64)
@@ -107,15 +107,15 @@ static bool guest_write_cr0(struct vcpu *v, uint64_t val)
 	/* Reserved bits stay clear and ET stays set (Vol. 2B MOV). */
 	val = (val & CR0_DEFINED) | X86_CR0_ET;
 	ia32e = (val & X86_CR0_PG) && (efer & X86_EFER_LME);
-	pae_legacy = (val & X86_CR0_PG) && (cr4 & X86_CR4_PAE) && !ia32e;
-	if (pae_legacy && ((old ^ val) & (X86_CR0_PG | X86_CR0_CD | X86_CR0_NW)) &&
-	    !read_pdptes(v, pdpte))
+	load_pdptes = (val & X86_CR0_PG) && (cr4 & X86_CR4_PAE) && !ia32e &&
+		      ((old ^ val) & (X86_CR0_PG | X86_CR0_CD | X86_CR0_NW));
+	if (load_pdptes && !read_pdptes(v, pdpte))
 		return false;
 
 	if (ia32e != !!(efer & X86_EFER_LMA))
 		set_ia32e_mode(ia32e);         /* SDM 10.8.5: paging with LME */
 	vmx_set_guest_cr0(val);
-	if (pae_legacy && ((old ^ val) & (X86_CR0_PG | X86_CR0_CD | X86_CR0_NW))) {
+	if (load_pdptes) {
 		vmwrite(VMCS_GUEST_PDPTE0, pdpte[0]);
 		vmwrite(VMCS_GUEST_PDPTE1, pdpte[1]);
 		vmwrite(VMCS_GUEST_PDPTE2, pdpte[2]);
