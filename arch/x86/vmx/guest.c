@@ -127,9 +127,6 @@ static bool canonical(uint64_t la, bool la57)
 
 void guest_complete_insn(struct vcpu *v, uint64_t rip)
 {
-	uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
-	uint64_t rflags = vmread(VMCS_GUEST_RFLAGS);
-
 	/* Falling off the canonical range is #GP, never an entry failure. */
 	if (rip >= (1ULL << 47) && !canonical(rip, vmread(VMCS_GUEST_CR4) & X86_CR4_LA57) &&
 	    guest_in_64bit_mode()) {
@@ -137,26 +134,18 @@ void guest_complete_insn(struct vcpu *v, uint64_t rip)
 		return;
 	}
 	vmwrite(VMCS_GUEST_RIP, rip);
-	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
-		vmwrite(VMCS_GUEST_INTERRUPTIBILITY,
-			intr & ~(uint64_t)(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
-	if (rflags & X86_RFLAGS_RF)
-		vmwrite(VMCS_GUEST_RFLAGS, rflags & ~(uint64_t)X86_RFLAGS_RF);
-	if (rflags & X86_RFLAGS_TF)
-		vmwrite(VMCS_GUEST_PENDING_DBG_EXCEPTIONS,
-			vmread(VMCS_GUEST_PENDING_DBG_EXCEPTIONS) | PENDING_DBG_BS);
+	guest_insn_retired();
 }
 
 /* IP wraps at 64 KiB in 16-bit code and EIP at 4 GiB outside 64-bit mode
  * (SDM Vol. 1 3.6); VM entry refuses a RIP above 4 GiB there (26.3.1.4). */
-void guest_skip_insn(void)
+void guest_skip_insn_slow(uint64_t next)
 {
-	uint64_t rip = vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_INSTRUCTION_LEN);
 	uint64_t cs_ar = vmread(VMCS_GUEST_CS_AR);
 
 	if (!(cs_ar & VMX_AR_L) || !(vmread(VMCS_GUEST_IA32_EFER) & X86_EFER_LMA))
-		rip &= (cs_ar & VMX_AR_DB) ? 0xffffffffULL : 0xffffULL;
-	guest_complete_insn(vmx_cpu.loaded, rip);
+		next &= (cs_ar & VMX_AR_DB) ? 0xffffffffULL : 0xffffULL;
+	guest_complete_insn(vmx_cpu.loaded, next);
 }
 
 void guest_inject_gp(struct vcpu *v)

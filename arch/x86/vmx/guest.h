@@ -49,13 +49,44 @@ void guest_inject_pf(struct vcpu *v, uint64_t la, uint32_t error);
 
 #define PENDING_DBG_BS (1u << 14)   /* single-step, SDM 24.4.2 Table 24-4 */
 
-/* Past the instruction that exited, as if it had executed: RIP moves to
- * 'rip' (a non-canonical one in 64-bit mode is #GP instead), STI and MOV SS
+/* The end of an instruction Vireo completed, RIP aside: STI and MOV SS
  * blocking end (SDM 26.3.1.5), RFLAGS.RF clears, and with RFLAGS.TF set
  * the single-step #DB the instruction would have raised becomes pending
  * (the CPU delivers it after VM entry, DR6.BS set, blocking respected). */
+static inline void guest_insn_retired(void)
+{
+	uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
+	uint64_t rflags = vmread(VMCS_GUEST_RFLAGS);
+
+	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
+		vmwrite(VMCS_GUEST_INTERRUPTIBILITY,
+			intr & ~(uint64_t)(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+	if (rflags & X86_RFLAGS_RF)
+		vmwrite(VMCS_GUEST_RFLAGS, rflags & ~(uint64_t)X86_RFLAGS_RF);
+	if (rflags & X86_RFLAGS_TF)
+		vmwrite(VMCS_GUEST_PENDING_DBG_EXCEPTIONS,
+			vmread(VMCS_GUEST_PENDING_DBG_EXCEPTIONS) | PENDING_DBG_BS);
+}
+
+/* Past an instruction Vireo completed: RIP moves to 'rip' (a
+ * non-canonical one in 64-bit mode is #GP instead), then as above. */
 void guest_complete_insn(struct vcpu *v, uint64_t rip);
-/* The same, to the instruction after the one that exited. */
-void guest_skip_insn(void);
+void guest_skip_insn_slow(uint64_t next);
+
+/* Past the instruction that exited, as if it had executed. Only a next
+ * RIP that crosses a 64 KiB line can wrap (16-bit IP, 32-bit EIP) or leave
+ * the canonical range; the rest need not look at the mode. */
+static inline void guest_skip_insn(void)
+{
+	uint64_t rip = vmread(VMCS_GUEST_RIP);
+	uint64_t next = rip + vmread(VMCS_EXIT_INSTRUCTION_LEN);
+
+	if ((rip ^ next) >> 16) {
+		guest_skip_insn_slow(next);
+		return;
+	}
+	vmwrite(VMCS_GUEST_RIP, next);
+	guest_insn_retired();
+}
 
 #endif
