@@ -295,6 +295,31 @@ static const char *where(struct vm *vm, uint64_t gpa)
 	return "not backed by RAM or a device";
 }
 
+/* The end message stays one short line (kind of access, where, and for a
+ * page-table walk that the guest's tables point there); the whole
+ * qualification goes with the register dump. */
+static enum exit_action ept_violation_fatal(struct vcpu *v, uint64_t gpa, uint64_t qual)
+{
+	const char *kind = (qual & EPT_VIOL_FETCH) ? "fetch" : (qual & EPT_VIOL_WRITE) ? "write" : "read";
+	const char *walk = ((qual & EPT_VIOL_GLA_VALID) && !(qual & EPT_VIOL_GLA_TRANSLATED))
+			   ? " by a page-table walk" : "";
+	char desc[160];
+
+	vmx_describe_ept_violation(qual, desc, sizeof(desc));
+	printk(LOG_INFO, "vireo: VM %s vCPU %u: EPT violation qualification: %s\n", v->vm->name,
+	       v->id, desc);
+	if (qual & EPT_VIOL_GLA_VALID)
+		return vmexit_fatal(v, "vCPU %u: EPT violation: GPA 0x%llx %s (%llu MiB), %s%s, "
+				    "linear 0x%llx, RIP 0x%llx", v->id, (unsigned long long)gpa,
+				    where(v->vm, gpa), (unsigned long long)(v->vm->mem.size >> 20),
+				    kind, walk, (unsigned long long)vmread(VMCS_GUEST_LINEAR_ADDR),
+				    (unsigned long long)vmread(VMCS_GUEST_RIP));
+	return vmexit_fatal(v, "vCPU %u: EPT violation: GPA 0x%llx %s (%llu MiB), %s, RIP 0x%llx",
+			    v->id, (unsigned long long)gpa, where(v->vm, gpa),
+			    (unsigned long long)(v->vm->mem.size >> 20), kind,
+			    (unsigned long long)vmread(VMCS_GUEST_RIP));
+}
+
 enum exit_action vmexit_ept_violation(struct vcpu *v)
 {
 	uint64_t gpa = vmread(VMCS_GUEST_PHYSICAL_ADDR);
@@ -320,28 +345,7 @@ enum exit_action vmexit_ept_violation(struct vcpu *v)
 					    (unsigned long long)gpa);
 		return vmx_emulate_mmio(v, gpa);
 	}
-	/* The end message stays one short line (kind of access, where, and for
-	 * a page-table walk that the guest's tables point there); the whole
-	 * qualification goes with the register dump. */
-	char desc[160];
-
-	vmx_describe_ept_violation(qual, desc, sizeof(desc));
-	printk(LOG_INFO, "vireo: VM %s vCPU %u: EPT violation qualification: %s\n", v->vm->name,
-	       v->id, desc);
-	const char *kind = (qual & EPT_VIOL_FETCH) ? "fetch" : (qual & EPT_VIOL_WRITE) ? "write" : "read";
-	const char *walk = ((qual & EPT_VIOL_GLA_VALID) && !(qual & EPT_VIOL_GLA_TRANSLATED))
-			   ? " by a page-table walk" : "";
-
-	if (qual & EPT_VIOL_GLA_VALID)
-		return vmexit_fatal(v, "vCPU %u: EPT violation: GPA 0x%llx %s (%llu MiB), %s%s, "
-				    "linear 0x%llx, RIP 0x%llx", v->id, (unsigned long long)gpa,
-				    where(v->vm, gpa), (unsigned long long)(v->vm->mem.size >> 20),
-				    kind, walk, (unsigned long long)vmread(VMCS_GUEST_LINEAR_ADDR),
-				    (unsigned long long)vmread(VMCS_GUEST_RIP));
-	return vmexit_fatal(v, "vCPU %u: EPT violation: GPA 0x%llx %s (%llu MiB), %s, RIP 0x%llx",
-			    v->id, (unsigned long long)gpa, where(v->vm, gpa),
-			    (unsigned long long)(v->vm->mem.size >> 20), kind,
-			    (unsigned long long)vmread(VMCS_GUEST_RIP));
+	return ept_violation_fatal(v, gpa, qual);
 }
 
 /* Vireo builds every EPT entry itself: a misconfiguration is our bug, but
