@@ -83,6 +83,12 @@ static void x2apic_msr_bitmap(uint8_t *bm, bool x2apic)
  * written by the guest: every access is virtualized or exits. Unmapped
  * while needed would only be slower; mapped while not needed would make
  * the one page every VM shares plain memory between guests. */
+static int map_apic_access_page(struct vmx_vm *xvm)
+{
+	return ept_map(&xvm->ept, VLAPIC_DEFAULT_BASE, (uint64_t)(uintptr_t)vmx_cpu.apic_access_page,
+		       4096, EPT_READ | EPT_WRITE, EPT_MT_UC);
+}
+
 static void apic_access_map_sync(struct vm *vm)
 {
 	struct vmx_vm *xvm = to_vmx_vm(vm);
@@ -98,9 +104,7 @@ static void apic_access_map_sync(struct vm *vm)
 		return;
 	/* A failed map (no memory for a table) leaves the slow path; retried
 	 * at the next mode change. */
-	if (want && ept_map(&xvm->ept, VLAPIC_DEFAULT_BASE,
-			    (uint64_t)(uintptr_t)vmx_cpu.apic_access_page, 4096,
-			    EPT_READ | EPT_WRITE, EPT_MT_UC))
+	if (want && map_apic_access_page(xvm))
 		return;
 	if (!want)
 		ept_unmap(&xvm->ept, VLAPIC_DEFAULT_BASE, 4096);
@@ -149,9 +153,7 @@ void vmx_apicv_setup(struct vcpu *v)
  * is served at the new address by EPT-violation emulation. */
 int vmx_apicv_vm_init(struct vmx_vm *xvm)
 {
-	int rc = ept_map(&xvm->ept, VLAPIC_DEFAULT_BASE,
-			 (uint64_t)(uintptr_t)vmx_cpu.apic_access_page, 4096,
-			 EPT_READ | EPT_WRITE, EPT_MT_UC);
+	int rc = map_apic_access_page(xvm);
 
 	xvm->apic_access_mapped = rc == 0;
 	return rc;
