@@ -39,14 +39,10 @@ static const char *image_kind(enum vm_image_type t)
 
 /* A module whose bytes overlap another's is refused (so is the other):
  * the loader cannot be trusted, and a VM must not load another's image. */
-static bool overlaps(const struct boot_info *bi, const struct mod_spec *s, int i)
+static bool overlaps(const struct mod_range *r, int n, const struct mod_spec *s, int i)
 {
-	struct mod_range r[BOOT_MAX_MODS];
-	int j;
+	int j = mod_range_overlap(r, n, i);
 
-	for (j = 0; j < bi->nmods; j++)
-		r[j] = (struct mod_range){ bi->mods[j].start, bi->mods[j].end };
-	j = mod_range_overlap(r, bi->nmods, i);
 	if (j < 0)
 		return false;
 	printk(LOG_ERR, "vireo: module %d refused: %s '%s': its bytes 0x%llx-0x%llx overlap "
@@ -59,7 +55,11 @@ static bool overlaps(const struct boot_info *bi, const struct mod_spec *s, int i
 
 static void parse_modules(struct launch *l, const struct boot_info *bi)
 {
+	struct mod_range r[BOOT_MAX_MODS];
 	char err[160];
+
+	for (int j = 0; j < bi->nmods; j++)
+		r[j] = (struct mod_range){ bi->mods[j].start, bi->mods[j].end };
 
 	for (int i = 0; i < bi->nmods && l->nspecs < (int)ARRAY_SIZE(l->specs); i++) {
 		struct mod_spec *s = &l->specs[l->nspecs];
@@ -74,7 +74,7 @@ static void parse_modules(struct launch *l, const struct boot_info *bi)
 			l->refused++;
 			continue;
 		}
-		if (overlaps(bi, s, i)) {
+		if (overlaps(r, bi->nmods, s, i)) {
 			l->refused++;
 			continue;
 		}
