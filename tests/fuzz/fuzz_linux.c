@@ -14,57 +14,11 @@
 #include "loaders/le.h"
 #include "loaders/pc_layout.h"
 
-#define FILL 0xCC
-#define RAM_SIZES 40
+#define RAM_SIZES 40     /* guest RAM of 1 MiB + i * 256 KiB */
+#define MAX_SPANS 8
+#include "tests/fuzz/guest_ram.h"
 
-static struct guest_mem gm;
 static char err[200];
-
-struct span { uint64_t lo, hi; };
-static struct span spans[8];
-static unsigned nspans;
-
-/* Guest RAM of 1 MiB + i * 256 KiB, one heap block per size kept for
- * every run (a fresh block a run costs a page fault a page). */
-static uint8_t *ram_of_size(unsigned i, uint64_t size)
-{
-	static uint8_t *ram[RAM_SIZES];
-
-	if (!ram[i] && !(ram[i] = malloc(size)))
-		abort();
-	return ram[i];
-}
-
-static void allow(uint64_t lo, uint64_t hi)
-{
-	spans[nspans++] = (struct span){ lo, hi };
-}
-
-static bool allowed(uint64_t a, uint64_t n)
-{
-	for (unsigned i = 0; i < nspans; i++)
-		if (a >= spans[i].lo && a + n <= spans[i].hi)
-			return true;
-	return false;
-}
-
-static void check_untouched(const char *what)
-{
-	static uint8_t fill[4096];
-
-	if (!fill[0])
-		memset(fill, FILL, sizeof(fill));
-	for (uint64_t p = 0; p < gm.size; p += sizeof(fill)) {
-		uint64_t n = gm.size - p < sizeof(fill) ? gm.size - p : sizeof(fill);
-
-		if ((allowed(p, n) && !gmem_in_hole(p, n)) || memcmp(gm.base + p, fill, n) == 0)
-			continue;
-		for (uint64_t a = p; a < p + n; a++)
-			if (gm.base[a] != FILL)
-				FUZZ_CHECK(allowed(a, 1) && !gmem_in_hole(a, 1),
-					   "%s wrote guest byte %#llx", what, (unsigned long long)a);
-	}
-}
 
 /* Every byte of [lo, hi) lies in some RAM entry of the map. */
 static bool map_says_ram(const struct linux_layout *l, uint64_t lo, uint64_t hi)

@@ -17,63 +17,12 @@
 #include "loaders/mbinfo.h"
 #include "loaders/le.h"
 
-#define FILL 0xCC
 #define MAX_MODS 4
 #define RAM_SIZES 16
+#define MAX_SPANS (MAX_MODS + 2)
+#include "tests/fuzz/guest_ram.h"
 
-/* Guest RAM of one of RAM_SIZES sizes, each a heap block of exactly that
- * size kept for every run (ASan catches a write past it; a fresh block
- * per run would cost a page fault a page). */
-static uint8_t *ram_of_size(unsigned i, uint64_t size)
-{
-	static uint8_t *ram[RAM_SIZES];
-
-	if (!ram[i] && !(ram[i] = malloc(size)))
-		abort();
-	return ram[i];
-}
-
-static struct guest_mem gm;
 static char err[160];
-
-/* Ranges the loader was allowed to write. */
-struct span { uint64_t lo, hi; };
-static struct span spans[MAX_MODS + 2];
-static unsigned nspans;
-
-static void allow(uint64_t lo, uint64_t hi)
-{
-	spans[nspans++] = (struct span){ lo, hi };
-}
-
-/* [a, a + n) lies in one allowed span. */
-static bool allowed(uint64_t a, uint64_t n)
-{
-	for (unsigned i = 0; i < nspans; i++)
-		if (a >= spans[i].lo && a + n <= spans[i].hi)
-			return true;
-	return false;
-}
-
-/* Every byte outside the allowed spans still holds FILL (a page at a
- * time, byte by byte only where a page differs). */
-static void check_untouched(const char *what)
-{
-	static uint8_t fill[4096];
-
-	if (!fill[0])
-		memset(fill, FILL, sizeof(fill));
-	for (uint64_t p = 0; p < gm.size; p += sizeof(fill)) {
-		if ((allowed(p, sizeof(fill)) && !gmem_in_hole(p, sizeof(fill))) ||
-		    memcmp(gm.base + p, fill, sizeof(fill)) == 0)
-			continue;
-		for (uint64_t a = p; a < p + sizeof(fill); a++)
-			if (gm.base[a] != FILL)
-				FUZZ_CHECK(allowed(a, 1) && !gmem_in_hole(a, 1),
-					   "%s wrote guest byte %#llx", what,
-					   (unsigned long long)a);
-	}
-}
 
 /* An accepted ELF image, read here from the gABI layouts: every PT_LOAD
  * segment holds its file bytes then zeros at p_paddr, the loader's
